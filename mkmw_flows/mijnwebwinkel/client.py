@@ -65,6 +65,7 @@ DEFAULT_RETRY_AFTER = 1.0
 
 T = TypeVar("T")
 DateLike = dt.date | dt.datetime | str
+Query = list[tuple[str, str | int | float | bool | None]]
 
 
 def _datetime_param(value: DateLike | None) -> str | None:
@@ -194,8 +195,8 @@ class MijnWebwinkelClient:
 
     def _params(
         self, params: Mapping[str, Any] | None, *, partner_only: bool, language: bool
-    ) -> list[tuple[str, str]]:
-        query: list[tuple[str, str]] = [("format", "json")]
+    ) -> Query:
+        query: Query = [("format", "json")]
         if language:
             query.append(("language", self.language))
         for key, value in (params or {}).items():
@@ -252,13 +253,13 @@ class MijnWebwinkelClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(
-        self, method: str, url: str, operation: str, query: list[tuple[str, str]], body: Any
+        self, method: str, url: str, operation: str, query: Query, body: Any
     ) -> Any:
         self.limiter.acquire()
         with self.stats.measure(operation):
             started = time.perf_counter()
             try:
-                response = self._http.request(method, url, params=httpx.QueryParams(query), json=body)
+                response = self._http.request(method, url, params=query, json=body)
             except httpx.TransportError as exc:
                 ambiguous = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 logger.warning(self._scrub(f"{operation}: {type(exc).__name__}: {exc}"))
