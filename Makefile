@@ -1,0 +1,31 @@
+# mkmw-flows: `make demo` runs the demo against the bundled emulators; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install lint test demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check mkmw_flows tests bench deployments docs
+	$(BIN)/mypy
+
+test: lint
+	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/pytest
+
+demo: install
+	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/mkmw demo
+
+bench: install
+	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,246 @@
+"""`mkmw`: the command line of mkmw-flows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mkmw_flows import __version__
+
+if TYPE_CHECKING:
+    from mkmw_flows.emulators.faults import FaultConfig
+    from mkmw_flows.state import StateStore
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(
+    name="mkmw",
+    help="MplusKASSA <-> MijnWebwinkel synchronisation on Prefect 3.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+blocks_app = typer.Typer(help="Block documents as code.", no_args_is_help=True)
+emulate_app = typer.Typer(help="Run a local emulator of one of the two APIs.", no_args_is_help=True)
+cursor_app = typer.Typer(help="Show and move change-feed cursors.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The per-record activity log.", no_args_is_help=True)
+app.add_typer(blocks_app, name="blocks")
+app.add_typer(emulate_app, name="emulate")
+app.add_typer(cursor_app, name="cursor")
+app.add_typer(ledger_app, name="ledger")
+
+console = Console()
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="State database URL or SQLite path (default: $MKMW_DATABASE_URL or ~/.mkmw/state.db).",
+    ),
+]
+
+
+def _store(database: str | None) -> StateStore:
+    from mkmw_flows.state import StateStore
+
+    return StateStore(database)
+
+
+@app.command()
+def version() -> None:
+    """Print the mkmw-flows version."""
+    console.print(f"mkmw-flows {__version__}")
+
+
+# -- blocks ---------------------------------------------------------------------------
+
+
+@blocks_app.command("apply")
+def blocks_apply(
+    file: Annotated[Path, typer.Argument(help="A blocks YAML file, such as blocks/example.yaml.")],
+    check: Annotated[bool, typer.Option("--check", help="Validate only; save nothing.")] = False,
+) -> None:
+    """Create or update the block documents described in FILE (secrets from ${ENV} variables)."""
+    from mkmw_flows.blockfile import BlockFileError, apply_file, plan_file
+
+    try:
+        names = [p.name for p in plan_file(file)] if check else apply_file(file)
+    except BlockFileError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    verb = "valid" if check else "saved"
+    for name in names:
+        console.print(f"integration [bold]{name}[/bold] {verb}")
+
+
+@blocks_app.command("register")
+def blocks_register() -> None:
+    """Register the mkmw block types with the Prefect server so they show in the UI."""
+    from mkmw_flows.blocks import ALL_BLOCKS
+
+    for block in ALL_BLOCKS:
+        block.register_type_and_schema()
+        console.print(f"registered {block.get_block_type_slug()}")
+
+
+# -- emulators ------------------------------------------------------------------------
+
+
+def _fault_config(latency_ms: float, fault_rate: float, seed: int) -> FaultConfig:
+    from mkmw_flows.emulators.faults import FaultConfig
+
+    return FaultConfig(latency_ms=latency_ms, fault_rate=fault_rate, seed=seed)
+
+
+@emulate_app.command("mplus")
+def emulate_mplus(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8081,
+    seed: Annotated[str, typer.Option(help="demo, empty, or a number of articles.")] = "demo",
+    ident: Annotated[str, typer.Option(help="The ident the emulator accepts.")] = "demo",
+    secret: Annotated[str, typer.Option(help="The secret the emulator accepts.")] = "demo",
+    latency_ms: Annotated[float, typer.Option(help="Latency added to every call.")] = 0.0,
+    fault_rate: Annotated[float, typer.Option(help="Share of calls that fail (0..1).")] = 0.0,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
+) -> None:
+    """Serve the MplusKASSA emulator until interrupted."""
+    import uvicorn
+
+    from mkmw_flows.emulators.mplus import create_emulator
+
+    emulator = create_emulator(
+        seed=seed,
+        ident=ident,
+        secret=secret,
+        faults=_fault_config(latency_ms, fault_rate, fault_seed),
+    )
+    console.print(f"MplusKASSA emulator on http://127.0.0.1:{port} (seed {seed})")
+    uvicorn.run(emulator.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+@emulate_app.command("mijnwebwinkel")
+def emulate_mijnwebwinkel(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8082,
+    seed: Annotated[str, typer.Option(help="demo, empty, or a number of articles.")] = "demo",
+    token: Annotated[
+        str, typer.Option(help="The store token the emulator accepts.")
+    ] = "demo-token",
+    partner_token: Annotated[
+        str, typer.Option(help="The partner token the emulator accepts.")
+    ] = "demo-partner",
+    latency_ms: Annotated[float, typer.Option(help="Latency added to every call.")] = 0.0,
+    fault_rate: Annotated[float, typer.Option(help="Share of calls that fail (0..1).")] = 0.0,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
+    rate_limit: Annotated[
+        float | None, typer.Option(help="Calls per second per store before 429.")
+    ] = None,
+    live_quirks: Annotated[
+        bool, typer.Option(help="Answer with the live API's deviations from the spec.")
+    ] = False,
+) -> None:
+    """Serve the MijnWebwinkel emulator until interrupted."""
+    import uvicorn
+
+    from mkmw_flows.emulators.mijnwebwinkel import create_emulator
+
+    emulator = create_emulator(
+        seed=seed,
+        token=token,
+        partner_token=partner_token,
+        faults=_fault_config(latency_ms, fault_rate, fault_seed),
+        rate_limit=rate_limit,
+        live_quirks=live_quirks,
+    )
+    console.print(f"MijnWebwinkel emulator on http://127.0.0.1:{port} (seed {seed})")
+    uvicorn.run(emulator.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+# -- cursors --------------------------------------------------------------------------
+
+
+@cursor_app.command("show")
+def cursor_show(
+    integration: Annotated[str | None, typer.Option(help="Only this integration.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """List the stored cursors."""
+    table = Table("integration", "cursor", "value", "updated (UTC)")
+    for row in _store(database).cursors(integration):
+        table.add_row(row.integration, row.name, row.value, f"{row.updated_at:%Y-%m-%d %H:%M:%S}")
+    console.print(table)
+
+
+@cursor_app.command("rewind")
+def cursor_rewind(
+    integration: Annotated[str, typer.Option(help="The integration.")],
+    name: Annotated[str, typer.Option(help="The cursor, as `mkmw cursor show` lists it.")],
+    to: Annotated[
+        str | None, typer.Option(help="The new value; without it the feed is read from the start.")
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Move a cursor back so the next run reads the feed again from there."""
+    store = _store(database)
+    if to is None:
+        existed = store.delete_cursor(integration, name)
+        console.print(f"cursor {name} {'reset' if existed else 'was not set'}")
+    else:
+        store.set_cursor(integration, name, to)
+        console.print(f"cursor {name} set to {to}")
+
+
+# -- ledger ---------------------------------------------------------------------------
+
+
+@ledger_app.command("show")
+def ledger_show(
+    integration: Annotated[str | None, typer.Option(help="Only this integration.")] = None,
+    run: Annotated[str | None, typer.Option(help="Only this flow run id.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
+    record: Annotated[str | None, typer.Option(help="Only this record key.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many entries.")] = 50,
+    database: DatabaseOption = None,
+) -> None:
+    """Print ledger entries, newest first."""
+    table = Table("time (UTC)", "integration", "flow", "record", "outcome", "reason", "message")
+    entries = _store(database).ledger(
+        integration=integration, run_id=run, reason_code=reason, record_key=record, limit=limit
+    )
+    for e in entries:
+        table.add_row(
+            f"{e.created_at:%Y-%m-%d %H:%M:%S}",
+            e.integration,
+            e.flow,
+            e.record_key,
+            e.outcome.value,
+            e.reason_code or "",
+            e.message,
+        )
+    console.print(table)
+
+
+@app.command()
+def retry(
+    integration: Annotated[str, typer.Option(help="The integration.")] = "default",
+    reason: Annotated[
+        str | None, typer.Option(help="Retry every held record with this reason.")
+    ] = None,
+    record: Annotated[str | None, typer.Option(help="Retry this one record.")] = None,
+    flow: Annotated[str | None, typer.Option(help="Only records of this flow.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Make the next run take held records again."""
+    if reason is None and record is None:
+        console.print("[red]error:[/red] give --reason CODE or --record KEY")
+        raise typer.Exit(code=2)
+    marked = _store(database).request_retry(
+        integration, reason_code=reason, record_key=record, flow=flow
+    )
+    console.print(f"{marked} held record(s) will be taken again on the next run")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

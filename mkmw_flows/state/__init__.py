@@ -1,0 +1,15 @@
+"""State layer: bindings, cursors, the ledger and held records (SQLite or PostgreSQL)."""
+
+from mkmw_flows.state.models import Binding, Cursor, HeldRecord, LedgerEntry, Outcome
+from mkmw_flows.state.store import StateStore, StoreTransaction, default_database_url
+
+__all__ = [
+    "Binding",
+    "Cursor",
+    "HeldRecord",
+    "LedgerEntry",
+    "Outcome",
+    "StateStore",
+    "StoreTransaction",
+    "default_database_url",
+]

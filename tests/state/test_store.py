@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from mkmw_flows.state import LedgerEntry, Outcome, StateStore
+from mkmw_flows.state.models import utcnow
+from mkmw_flows.state.store import normalise_url
+
+
+def _entry(**kw: object) -> LedgerEntry:
+    base: dict[str, object] = dict(
+        integration="shop1",
+        run_id="run-1",
+        flow="orders",
+        entity="order",
+        record_key="1001",
+        outcome=Outcome.CREATED,
+    )
+    base.update(kw)
+    return LedgerEntry(**base)  # type: ignore[arg-type]
+
+
+def test_binding_found_from_either_side(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.put_binding(
+            "shop1", "variant", mplus_key="1001", shop_key="55", variant_key="Kleur=Rood|Maat=M"
+        )
+        tx.put_binding(
+            "shop1", "variant", mplus_key="1002", shop_key="55", variant_key="Kleur=Rood|Maat=L"
+        )
+    by_mplus = store.find_binding("shop1", "variant", mplus_key="1002")
+    assert by_mplus is not None and by_mplus.variant_key == "Kleur=Rood|Maat=L"
+    by_shop = store.find_binding("shop1", "variant", shop_key="55", variant_key="Kleur=Rood|Maat=M")
+    assert by_shop is not None and by_shop.mplus_key == "1001"
+    assert store.find_binding("shop1", "variant", shop_key="55") is None  # no bare-article binding
+    assert store.find_binding("other", "variant", mplus_key="1001") is None
+    assert [b.mplus_key for b in store.bindings("shop1", "variant", shop_key="55")] == [
+        "1001",
+        "1002",
+    ]
+    assert set(store.bindings_by_mplus_keys("shop1", "variant", ["1001", "9999"])) == {"1001"}
+
+
+def test_put_binding_updates_and_merges_hashes(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.put_binding("s", "product", mplus_key="1", shop_key="10", field_hashes={"name": "a"})
+    with store.transaction() as tx:
+        tx.put_binding("s", "product", mplus_key="1", shop_key="11", field_hashes={"price": "b"})
+    binding = store.find_binding("s", "product", mplus_key="1")
+    assert binding is not None
+    assert binding.shop_key == "11"
+    assert binding.field_hashes == {"name": "a", "price": "b"}
+    assert len(store.bindings("s", "product")) == 1
+
+
+def test_shop_side_is_unique(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.put_binding("s", "product", mplus_key="1", shop_key="10")
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.put_binding("s", "product", mplus_key="2", shop_key="10")
+    assert store.find_binding("s", "product", mplus_key="2") is None
+
+
+def test_binding_and_cursor_land_together_or_not_at_all(store: StateStore) -> None:
+    """A crash between the binding write and the cursor commit leaves neither visible."""
+    with store.transaction() as tx:
+        tx.put_binding("s", "product", mplus_key="1", shop_key="10")
+        tx.set_cursor("s", "products.article_marker", "100")
+
+    with pytest.raises(RuntimeError, match="halfway"), store.transaction() as tx:
+        tx.put_binding("s", "product", mplus_key="2", shop_key="20")
+        tx.set_cursor("s", "products.article_marker", "200")
+        raise RuntimeError("process died halfway")
+
+    assert store.find_binding("s", "product", mplus_key="2") is None
+    assert store.get_cursor("s", "products.article_marker") == "100"
+
+
+def test_database_error_halfway_rolls_back_everything(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.put_binding("s", "product", mplus_key="1", shop_key="10")
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.set_cursor("s", "c", "7")
+        tx.put_binding("s", "product", mplus_key="3", shop_key="30")
+        tx.put_binding("s", "product", mplus_key="4", shop_key="10")  # clashes with binding 1
+    assert store.get_cursor("s", "c") is None
+    assert store.find_binding("s", "product", mplus_key="3") is None
+
+
+def test_cursor_set_rewind_delete(store: StateStore) -> None:
+    assert store.get_cursor("s", "stock.stock_id") is None
+    store.set_cursor("s", "stock.stock_id", "42")
+    store.set_cursor("s", "stock.stock_id", "40")
+    assert store.get_cursor("s", "stock.stock_id") == "40"
+    assert [(c.name, c.value) for c in store.cursors("s")] == [("stock.stock_id", "40")]
+    assert store.delete_cursor("s", "stock.stock_id") is True
+    assert store.delete_cursor("s", "stock.stock_id") is False
+    assert store.get_cursor("s", "stock.stock_id") is None
+
+
+def test_ledger_queries(store: StateStore) -> None:
+    store.append_ledger(
+        [
+            _entry(record_key="1", outcome=Outcome.CREATED),
+            _entry(record_key="2", outcome=Outcome.FAILED, reason_code="VAT_UNMAPPED"),
+            _entry(
+                record_key="3",
+                outcome=Outcome.FAILED,
+                reason_code="PRODUCT_MISSING",
+                run_id="run-2",
+            ),
+        ]
+    )
+    assert {e.record_key for e in store.ledger(run_id="run-1")} == {"1", "2"}
+    assert [e.record_key for e in store.ledger(reason_code="PRODUCT_MISSING")] == ["3"]
+    assert [e.outcome for e in store.ledger(record_key="2")] == [Outcome.FAILED]
+    assert [e.record_key for e in store.ledger(integration="shop1", limit=2)] == ["3", "2"]
+    assert store.ledger(integration="nope") == []
+
+
+def test_purge_deletes_old_entries_and_their_personal_data(store: StateStore) -> None:
+    now = utcnow()
+    store.append_ledger(
+        [
+            _entry(
+                record_key="old",
+                personal_data=True,
+                source_data={"email": "a@b.nl"},
+                created_at=now - timedelta(days=40),
+            ),
+            _entry(
+                record_key="new",
+                personal_data=True,
+                source_data={"email": "c@d.nl"},
+                created_at=now - timedelta(days=2),
+            ),
+        ]
+    )
+    deleted, erased = store.purge(30, now=now)
+    assert (deleted, erased) == (1, 1)
+    remaining = store.ledger()
+    assert [e.record_key for e in remaining] == ["new"]
+    assert remaining[0].source_data == {"email": "c@d.nl"}
+
+
+def test_held_records_and_retry(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.hold("s", "orders", "1001", "PRODUCT_MISSING", "article 123 does not exist")
+        tx.hold("s", "orders", "1002", "VAT_UNMAPPED", "no vatCode for 6%")
+    with store.transaction() as tx:
+        tx.hold("s", "orders", "1001", "PRODUCT_MISSING", "article 123 does not exist")
+    held = {h.record_key: h for h in store.held("s", "orders")}
+    assert held["1001"].attempts == 2 and not held["1001"].retry_requested
+    assert store.request_retry("s", reason_code="VAT_UNMAPPED") == 1
+    assert [h.record_key for h in store.held("s", "orders") if h.retry_requested] == ["1002"]
+    with store.transaction() as tx:
+        tx.release("s", "orders", "1002")
+    assert [h.record_key for h in store.held("s", "orders")] == ["1001"]
+    with pytest.raises(ValueError):
+        store.request_retry("s")
+
+
+def test_url_normalisation(tmp_path: object) -> None:
+    assert normalise_url("postgresql://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert normalise_url("/tmp/a/state.db") == "sqlite:////tmp/a/state.db"
+
+
+def test_repr_hides_password() -> None:
+    store = StateStore("sqlite:///:memory:")
+    assert "sqlite" in repr(store)
+    pg = normalise_url("postgresql://user:hunter22@127.0.0.1:1/db")
+    from sqlalchemy.engine import make_url
+
+    assert "hunter22" not in make_url(pg).render_as_string(hide_password=True)
