@@ -1,0 +1,301 @@
+"""A faithful local MplusKASSA (MplusQapi) server: SOAP wire layer over :mod:`mplus_backend`.
+
+Layers, moto style: the backend holds the state and the business semantics; this module is the
+thin wire layer (raw ASGI, SOAP 1.1) that authenticates, parses the request with the schema
+from the vendor WSDL, dispatches on the Body's first child, encodes the answer under the exact
+WSDL response element with the ``ns:`` prefix, and maps backend errors onto SOAP faults; the
+shared :class:`FaultInjector` wraps it all.
+
+    emulator = create_emulator(seed="demo")
+    with serve(emulator.app) as url:
+        client = MplusClient(url, emulator.ident, emulator.secret)
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs
+
+from mkmw_flows.emulators.contracts import mplus_wsdl_path
+from mkmw_flows.emulators.faults import FaultConfig, FaultInjector
+from mkmw_flows.emulators.mplus_backend import BackendFault, MplusBackend
+from mkmw_flows.emulators.mplus_seed import seed_backend
+from mkmw_flows.mplus.codec import NS, CodecError, decode, element_type, encode, response_element
+from mkmw_flows.mplus.errors import MplusProtocolError
+from mkmw_flows.mplus.parse import body_child, parse_document
+from mkmw_flows.mplus.wsdl import OPERATIONS
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" '
+    'xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+    f'xmlns:ns="{NS}"><SOAP-ENV:Body>'
+)
+_TAIL = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+_XML = [(b"content-type", b"text/xml; charset=utf-8"), (b"server", b"gSOAP/2.8 (emulator)")]
+
+#: Operations that change state (counted as writes; eligible for commit-then-drop).
+WRITE_OPERATIONS = frozenset(
+    {
+        "createProduct",
+        "updateProduct",
+        "updateStock",
+        "createRelation",
+        "updateRelation",
+        "createOrderV3",
+        "payOrderV2",
+        "cancelOrder",
+        "saveInvoice",
+    }
+)
+_OP_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Body[^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z]\w*)")
+
+
+def fault_body(code: str, message: str) -> bytes:
+    """Return a SOAP 1.1 fault envelope (``SOAP-ENV:Client`` / ``SOAP-ENV:Server``)."""
+    text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        f"{_HEAD}<SOAP-ENV:Fault><faultcode>SOAP-ENV:{code}</faultcode>"
+        f"<faultstring>{text}</faultstring></SOAP-ENV:Fault>{_TAIL}"
+    ).encode()
+
+
+def server_fault() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The transient fault the injector answers with: HTTP 500 + ``SOAP-ENV:Server``."""
+    return 500, list(_XML), fault_body("Server", "Service temporarily unavailable")
+
+
+def operation_of(body: bytes) -> str | None:
+    """Cheaply find the operation name (the Body's first child) in a raw request."""
+    match = _OP_RE.search(body[:4096])
+    return match.group(1).decode() if match else None
+
+
+def is_write(scope: Any, body: bytes) -> bool:
+    """Classify a request as a write, for commit-then-drop."""
+    return scope.get("method") == "POST" and operation_of(body) in WRITE_OPERATIONS
+
+
+@lru_cache(maxsize=1)
+def _wsdl_text() -> str:
+    return mplus_wsdl_path().read_text(encoding="utf-8-sig")
+
+
+def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+    b = backend
+    return {
+        "getApiVersion": lambda body: dict(b.api_version),
+        "getCurrentSyncMarkers": lambda body: b.current_sync_markers(),
+        "getProducts": lambda body: b.get_products(body["request"]),
+        "createProduct": b.create_product,
+        "updateProduct": b.update_product,
+        "getArticleGroups": lambda body: b.get_article_groups(body["request"]),
+        "getArticleGroupChanges": lambda body: b.get_article_group_changes(body["request"]),
+        "getStock": lambda body: b.get_stock(body["request"]),
+        "getStockHistoryV2": lambda body: b.get_stock_history(body["request"]),
+        "updateStock": lambda body: b.update_stock(body["request"]),
+        "getRelations": lambda body: b.get_relations(body["request"]),
+        "getRelation": b.get_relation,
+        "findRelationV2": lambda body: b.find_relation(body["request"]),
+        "createRelation": b.create_relation,
+        "updateRelation": b.update_relation,
+        "getOrders": lambda body: b.get_orders(body["request"]),
+        "getOrder": lambda body: b.get_order(body["orderId"]),
+        "findOrder": lambda body: b.find_order(body["extOrderId"]),
+        "getOrdersByExtOrderIds": lambda body: b.get_orders_by_ext_order_ids(body["request"]),
+        "createOrderV3": lambda body: b.create_order(body["request"]),
+        "payOrderV2": lambda body: b.pay_order(body["request"]),
+        "cancelOrder": b.cancel_order,
+        "getInvoices": lambda body: b.get_invoices(body["request"]),
+        "saveInvoice": b.save_invoice,
+        "getVatGroupList": lambda body: b.vat_group_list(),
+        "getTurnoverGroups": lambda body: b.turnover_group_list(body["request"]),
+        "getPaymentMethods": lambda body: b.payment_method_list(),
+        "getDeliveryMethods": lambda body: b.delivery_method_list(),
+        "getBranches": lambda body: b.branch_list(),
+        "getEmployees": b.get_employees,
+    }
+
+
+@dataclass
+class Counters:
+    """Calls and writes per operation, plus rejected requests, readable by tests."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    writes: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, operation: str, write: bool) -> None:
+        with self._lock:
+            self.calls[operation] += 1
+            if write:
+                self.writes[operation] += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.writes.clear()
+            self.faults.clear()
+
+
+class MplusWire:
+    """The SOAP wire layer: an ASGI app over a backend.
+
+    Args:
+        backend: The state.
+        ident: Accepted ``ident``.
+        secret: Accepted ``secret``.
+        counters: Where calls and writes are counted.
+    """
+
+    def __init__(self, backend: MplusBackend, ident: str, secret: str, counters: Counters) -> None:
+        self.backend = backend
+        self.ident = ident
+        self.secret = secret
+        self.counters = counters
+        self.handlers = _handlers(backend)
+        missing = set(OPERATIONS) - set(self.handlers)
+        if missing:
+            raise RuntimeError(f"operations without a handler: {sorted(missing)}")
+
+    def handle(
+        self, method: str, query: str, body: bytes, base_url: str
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Answer one HTTP request: (status, headers, body)."""
+        params = parse_qs(query, keep_blank_values=True)
+        if method == "GET":
+            if "wsdl" in params:
+                text = re.sub(
+                    r'(<SOAP:address\s+location=")[^"]*(")', rf"\g<1>{base_url}/\g<2>", _wsdl_text()
+                )
+                return 200, list(_XML), text.encode()
+            return (
+                405,
+                [(b"allow", b"POST"), (b"content-type", b"text/plain")],
+                b"Method Not Allowed",
+            )
+        if method != "POST":
+            return (
+                405,
+                [(b"allow", b"POST"), (b"content-type", b"text/plain")],
+                b"Method Not Allowed",
+            )
+        if (
+            params.get("ident", [""])[0] != self.ident
+            or params.get("secret", [""])[0] != self.secret
+        ):
+            self.counters.faults["authentication"] += 1
+            return (
+                500,
+                list(_XML),
+                fault_body("Client", "Authentication failed: wrong ident or secret"),
+            )
+        try:
+            root = parse_document(body)
+            child = body_child(root)
+        except MplusProtocolError as exc:
+            self.counters.faults["malformed"] += 1
+            return 500, list(_XML), fault_body("Client", str(exc))
+        tag = child.tag
+        operation = tag.split("}", 1)[1] if tag.startswith("{") else tag
+        if not tag.startswith("{" + NS + "}") or operation not in self.handlers:
+            self.counters.faults["unknown-operation"] += 1
+            return 500, list(_XML), fault_body("Client", f"Method '{operation}' not implemented")
+        self.counters.count(operation, operation in WRITE_OPERATIONS)
+        try:
+            request = decode(child, element_type(operation), strict=True)
+            response = self.handlers[operation](request)
+            out = [_HEAD]
+            name = response_element(operation)
+            encode(element_type(name), response, name, "ns", out)
+            out.append(_TAIL)
+        except (CodecError, KeyError, TypeError) as exc:
+            self.counters.faults["validation"] += 1
+            return 500, list(_XML), fault_body("Client", f"Validation constraint violation: {exc}")
+        except BackendFault as exc:
+            self.counters.faults[exc.code] += 1
+            return 500, list(_XML), fault_body(exc.code, exc.message)
+        return 200, list(_XML), "".join(out).encode("utf-8")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        host, port = scope.get("server") or ("127.0.0.1", 80)
+        base_url = f"{scope.get('scheme', 'http')}://{host}:{port}"
+        status, headers, payload = self.handle(
+            scope["method"],
+            scope.get("query_string", b"").decode("latin-1"),
+            b"".join(chunks),
+            base_url,
+        )
+        headers = [*headers, (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+class MplusEmulator:
+    """A seeded MplusKASSA emulator.
+
+    Attributes:
+        app: The ASGI app (fault injection around the SOAP wire layer).
+        backend: The state; tests mutate it (``sell``, ``set_price``, ``add_article``, ...).
+        faults: The fault injector (``reconfigure``, ``stats``).
+        counters: Calls and writes per operation.
+        ident: Accepted ident.
+        secret: Accepted secret.
+    """
+
+    def __init__(
+        self, backend: MplusBackend, ident: str, secret: str, faults: FaultConfig | None
+    ) -> None:
+        self.backend = backend
+        self.ident = ident
+        self.secret = secret
+        self.counters = Counters()
+        self.wire = MplusWire(backend, ident, secret, self.counters)
+        self.faults = FaultInjector(self.wire, faults, server_fault=server_fault, is_write=is_write)
+        self.app = self.faults
+
+    def __repr__(self) -> str:
+        return f"MplusEmulator(articles={len(self.backend.articles)}, ident={self.ident!r})"
+
+
+def create_emulator(
+    seed: str = "demo",
+    ident: str = "demo",
+    secret: str = "demo",
+    faults: FaultConfig | None = None,
+) -> MplusEmulator:
+    """Build a seeded MplusKASSA emulator.
+
+    Args:
+        seed: ``demo`` (the demo catalogue, customers, stock in two branches), ``empty``
+            (master data only) or a number N (N articles, for benchmarks).
+        ident: Accepted API ident.
+        secret: Accepted API secret.
+        faults: Fault injection settings (none by default).
+
+    Returns:
+        The emulator; serve ``emulator.app`` with uvicorn.
+    """
+    backend = MplusBackend()
+    seed_backend(backend, seed)
+    return MplusEmulator(backend, ident, secret, faults)
