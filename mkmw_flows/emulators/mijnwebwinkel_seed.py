@@ -24,6 +24,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from mkmw_flows.emulators.demo_catalog import demo_catalog, demo_groups
 from mkmw_flows.emulators.mijnwebwinkel_backend import (
@@ -321,7 +322,7 @@ def _seed_orders(backend: MijnWebwinkelBackend, info: DemoSeedInfo) -> None:
             ),
         ),
     ]
-    plans: list[dict[str, object]] = [
+    plans: list[dict[str, Any]] = [
         dict(
             who=0,
             days=20,
@@ -414,8 +415,8 @@ def _seed_orders(backend: MijnWebwinkelBackend, info: DemoSeedInfo) -> None:
         ),
     ]
     for plan in plans:
-        email, address = people[plan["who"]]  # type: ignore[index]
-        created = now - dt.timedelta(days=plan["days"], hours=3, minutes=plan["who"] * 7)  # type: ignore[operator]
+        email, address = people[plan["who"]]
+        created = now - dt.timedelta(days=plan["days"], hours=3, minutes=plan["who"] * 7)
         invoice = Address(**{**address.__dict__})
         order = backend.add_order(
             email=email,
@@ -423,19 +424,19 @@ def _seed_orders(backend: MijnWebwinkelBackend, info: DemoSeedInfo) -> None:
             delivery=None
             if plan.get("delivery") is False
             else Address(**{**address.__dict__, "taxnumber": ""}),
-            lines=plan["lines"],  # type: ignore[arg-type]
+            lines=plan["lines"],
             status=1,
-            business_model=plan.get("model"),  # type: ignore[arg-type]
-            reference=plan.get("reference", ""),  # type: ignore[arg-type]
-            payment=plan["pay"],  # type: ignore[arg-type]
-            payment_status_id=plan.get("pstatus", 1),  # type: ignore[arg-type]
-            shipping_method_id=plan["ship"],  # type: ignore[arg-type]
-            comment_customer=plan.get("comment", ""),  # type: ignore[arg-type]
+            business_model=plan.get("model"),
+            reference=plan.get("reference", ""),
+            payment=plan["pay"],
+            payment_status_id=plan.get("pstatus", 1),
+            shipping_method_id=plan["ship"],
+            comment_customer=plan.get("comment", ""),
             test=bool(plan.get("test", False)),
             created_at=created,
         )
         if plan["status"] != 1:
-            order.status = plan["status"]  # type: ignore[assignment]
+            order.status = plan["status"]
             order.status_changed_at = created + dt.timedelta(hours=20)
             if order.status_changed_at > now:
                 order.status_changed_at = now

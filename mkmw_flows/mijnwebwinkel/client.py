@@ -252,9 +252,7 @@ class MijnWebwinkelClient:
                 return self._send(method, url, operation, query, json)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(
-        self, method: str, url: str, operation: str, query: Query, body: Any
-    ) -> Any:
+    def _send(self, method: str, url: str, operation: str, query: Query, body: Any) -> Any:
         self.limiter.acquire()
         with self.stats.measure(operation):
             started = time.perf_counter()
