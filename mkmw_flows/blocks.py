@@ -6,12 +6,19 @@ One :class:`Integration` block per shop nests everything a flow needs; every flo
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from prefect.blocks.core import Block
 from pydantic import Field, SecretStr, field_validator
 
 from mkmw_flows.redact import scrub
+from mkmw_flows.settings.orders import OrderSyncSettings
+from mkmw_flows.settings.products import ProductSyncSettings
+from mkmw_flows.settings.stock import StockSyncSettings
+
+if TYPE_CHECKING:
+    from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
+    from mkmw_flows.mplus.client import MplusClient
 
 
 class MplusKassaCredentials(Block):
@@ -43,6 +50,18 @@ class MplusKassaCredentials(Block):
 
     def __repr__(self) -> str:
         return f"MplusKassaCredentials(url={scrub(self.url)!r}, ident=***, secret=***)"
+
+    def client(self) -> MplusClient:
+        """A MplusKASSA client configured from this block."""
+        from mkmw_flows.mplus.client import MplusClient
+
+        return MplusClient(
+            self.url,
+            self.ident,
+            self.secret,
+            verify_tls=self.verify_tls,
+            timeout=self.timeout_seconds,
+        )
 
 
 class MijnWebwinkelCredentials(Block):
@@ -78,119 +97,18 @@ class MijnWebwinkelCredentials(Block):
     def __repr__(self) -> str:
         return f"MijnWebwinkelCredentials(base_url={self.base_url!r}, token=***, partner_token=***)"
 
+    def client(self) -> MijnWebwinkelClient:
+        """A MijnWebwinkel client configured from this block."""
+        from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 
-class ProductSyncSettings(Block):
-    """Settings of the products and categories flow."""
-
-    _block_type_name = "mkmw Product Sync Settings"
-    _block_type_slug = "mkmw-product-sync-settings"
-    _description = "Direction, filters and datamapper of the products and categories flow."
-
-    enabled: bool = Field(default=True, description="Run this flow for the integration.")
-    direction: Literal["mplus_to_shop", "shop_to_mplus"] = Field(
-        default="mplus_to_shop",
-        description="Which system is the source of products; only one direction is active.",
-    )
-    only_webshop_articles: bool = Field(
-        default=True, description="Take only articles flagged for the webshop in MplusKASSA."
-    )
-    deactivated_action: Literal["hide", "delete"] = Field(
-        default="hide", description="What to do with a shop article whose source was deactivated."
-    )
-    sync_images: bool = Field(default=False, description="Upload new or changed images.")
-    category_map: dict[str, str] = Field(
-        default_factory=dict,
-        description="MplusKASSA article group number -> existing shop category id.",
-    )
-
-
-class StockSyncSettings(Block):
-    """Settings of the stock flow."""
-
-    _block_type_name = "mkmw Stock Sync Settings"
-    _block_type_slug = "mkmw-stock-sync-settings"
-    _description = "Stock calculation, branches and buffer of the stock flow."
-
-    enabled: bool = Field(default=True, description="Run this flow for the integration.")
-    calculation: Literal["free", "free_plus_incoming", "on_hand"] = Field(
-        default="free",
-        description=(
-            "free: available minus sales reservations; free_plus_incoming: plus ordered from "
-            "suppliers; on_hand: free plus reserved."
-        ),
-    )
-    branches: list[int] = Field(
-        default_factory=list, description="Branch numbers whose stock counts (empty: all)."
-    )
-    safety_buffer: int = Field(
-        default=0, ge=0, description="Units held back from the shop; the result never goes below 0."
-    )
-    manage_stock: bool = Field(
-        default=True, description="Off: the shop does not manage stock; it is set unmanaged once."
-    )
-    unmanaged_skus: list[str] = Field(
-        default_factory=list, description="SKUs whose stock the shop does not manage."
-    )
-    allow_backorders: bool = Field(
-        default=False, description="Let the shop sell articles that are out of stock."
-    )
-
-
-class OrderSyncSettings(Block):
-    """Settings of the orders and customers flow."""
-
-    _block_type_name = "mkmw Order Sync Settings"
-    _block_type_slug = "mkmw-order-sync-settings"
-    _description = "Direction, customers, VAT, revenue accounts and mappings of the orders flow."
-
-    enabled: bool = Field(default=True, description="Run this flow for the integration.")
-    direction: Literal["shop_to_mplus", "mplus_to_shop"] = Field(
-        default="shop_to_mplus", description="Where orders come from."
-    )
-    document_type: Literal["order", "invoice"] = Field(
-        default="order", description="Create an order or an invoice in MplusKASSA."
-    )
-    statuses_to_import: list[int] = Field(
-        default_factory=list, description="Shop order status ids to import (empty: all)."
-    )
-    include_test_orders: bool = Field(default=False, description="Also import test orders.")
-    ext_order_id_prefix: str = Field(
-        default="MW-",
-        max_length=20,
-        description="Prefix of extOrderId before the shop order number.",
-    )
-    employee_number: int = Field(
-        default=999999, ge=0, description="MplusKASSA employee that books web orders."
-    )
-    branch_number: int | None = Field(default=None, description="MplusKASSA branch for web orders.")
-    workplace_number: int | None = Field(default=None, description="MplusKASSA workplace number.")
-    default_debtor: int | None = Field(
-        default=None, description="Relation number used for every order instead of per customer."
-    )
-    vat_codes: dict[str, int] = Field(
-        default_factory=dict,
-        description='VAT rate (optionally "COUNTRY:rate", e.g. "BE:21") -> MplusKASSA vatCode.',
-    )
-    turnover_groups: dict[str, int] = Field(
-        default_factory=dict, description="Country code -> turnover group (revenue account)."
-    )
-    shipping_articles: dict[str, int] = Field(
-        default_factory=dict, description="Shop shipping method -> MplusKASSA article number."
-    )
-    payment_methods: dict[str, str] = Field(
-        default_factory=dict, description="Shop payment method -> MplusKASSA payment method code."
-    )
-    payment_terms_days: int | None = Field(default=None, ge=0, description="Payment terms in days.")
-    status_write_back: dict[str, int] = Field(
-        default_factory=dict,
-        description="Event (imported, delivered, cancelled) -> shop order status id to set.",
-    )
-    cancel_sync: bool = Field(
-        default=False, description="Cancel the MplusKASSA order when the shop cancels it."
-    )
-    overlap_minutes: int = Field(
-        default=15, ge=0, description="Overlap of the date cursor so late changes are not missed."
-    )
+        return MijnWebwinkelClient(
+            self.base_url,
+            token=self.token,
+            partner_token=self.partner_token,
+            language=self.language,
+            timeout=self.timeout_seconds,
+            rate_per_second=self.requests_per_second,
+        )
 
 
 class Integration(Block):
@@ -223,6 +141,16 @@ class Integration(Block):
             f"state_database_url={'set' if self.state_database_url else 'default'})"
         )
 
+
+__all__ = [
+    "ALL_BLOCKS",
+    "Integration",
+    "MijnWebwinkelCredentials",
+    "MplusKassaCredentials",
+    "OrderSyncSettings",
+    "ProductSyncSettings",
+    "StockSyncSettings",
+]
 
 ALL_BLOCKS: tuple[type[Block], ...] = (
     MplusKassaCredentials,

@@ -11,10 +11,16 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.setdefault("PREFECT_SERVER_UI_ENABLED", "false")
 
-from collections.abc import Iterator  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 import pytest  # noqa: E402
+
+if TYPE_CHECKING:
+    from mkmw_flows.blocks import Integration
+    from mkmw_flows.emulators.pair import EmulatorPair
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
@@ -45,3 +51,40 @@ def prefect_server() -> Iterator[None]:
 def reference_dir() -> Path:
     """The vendor contracts in ../shared/reference (WSDL, OpenAPI spec, notes)."""
     return REFERENCE
+
+
+@pytest.fixture
+def emulators() -> Iterator[EmulatorPair]:
+    """Both emulators with their demo seeds, served on loopback ports for one test."""
+    from mkmw_flows.emulators.pair import EmulatorPair
+
+    with EmulatorPair() as pair:
+        yield pair
+
+
+@pytest.fixture
+def make_integration(tmp_path: Path) -> Callable[..., tuple[str, Integration]]:
+    """Build (and, with save=True, save under a unique name) an Integration for emulators.
+
+    Usage: ``name, block = make_integration(pair, stock={"safety_buffer": 2}, save=True)``.
+    Saving needs the ``prefect_server`` fixture.
+    """
+    from mkmw_flows.blocks import Integration
+
+    def make(
+        pair: EmulatorPair, *, save: bool = False, name: str | None = None, **overrides: Any
+    ) -> tuple[str, Integration]:
+        fields: dict[str, Any] = pair.credentials()
+        fields["state_database_url"] = str(tmp_path / "state.db")
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(fields.get(key), dict):
+                fields[key] = {**fields[key], **value}
+            else:
+                fields[key] = value
+        block = Integration(**fields)
+        block_name = name or f"test-{uuid.uuid4().hex[:10]}"
+        if save:
+            block.save(block_name, overwrite=True)
+        return block_name, block
+
+    return make

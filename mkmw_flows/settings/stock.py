@@ -1,0 +1,40 @@
+"""Settings block of the stock flow."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prefect.blocks.core import Block
+from pydantic import Field
+
+
+class StockSyncSettings(Block):
+    """Settings of the stock flow."""
+
+    _block_type_name = "mkmw Stock Sync Settings"
+    _block_type_slug = "mkmw-stock-sync-settings"
+    _description = "Stock calculation, branches and buffer of the stock flow."
+
+    enabled: bool = Field(default=True, description="Run this flow for the integration.")
+    calculation: Literal["free", "free_plus_incoming", "on_hand"] = Field(
+        default="free",
+        description=(
+            "free: available minus sales reservations; free_plus_incoming: plus ordered from "
+            "suppliers; on_hand: free plus reserved."
+        ),
+    )
+    branches: list[int] = Field(
+        default_factory=list, description="Branch numbers whose stock counts (empty: all)."
+    )
+    safety_buffer: int = Field(
+        default=0, ge=0, description="Units held back from the shop; the result never goes below 0."
+    )
+    manage_stock: bool = Field(
+        default=True, description="Off: the shop does not manage stock; it is set unmanaged once."
+    )
+    unmanaged_skus: list[str] = Field(
+        default_factory=list, description="SKUs whose stock the shop does not manage."
+    )
+    allow_backorders: bool = Field(
+        default=False, description="Let the shop sell articles that are out of stock."
+    )
