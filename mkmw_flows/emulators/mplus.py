@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
+
 from mkmw_flows.emulators.contracts import mplus_wsdl_path
 from mkmw_flows.emulators.faults import FaultConfig, FaultInjector
 from mkmw_flows.emulators.mplus_backend import BackendFault, MplusBackend
@@ -251,6 +253,25 @@ class MplusWire:
         await send({"type": "http.response.body", "body": payload})
 
 
+class WireTransport(httpx.BaseTransport):
+    """Synchronous httpx transport that hands requests straight to a :class:`MplusWire`."""
+
+    def __init__(self, wire: MplusWire, base_url: str) -> None:
+        self.wire = wire
+        self.base_url = base_url.rstrip("/")
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        status, headers, payload = self.wire.handle(
+            request.method, request.url.query.decode("latin-1"), request.read(), self.base_url
+        )
+        return httpx.Response(
+            status,
+            headers=[(k.decode(), v.decode()) for k, v in headers],
+            content=payload,
+            request=request,
+        )
+
+
 class MplusEmulator:
     """A seeded MplusKASSA emulator.
 
@@ -273,6 +294,13 @@ class MplusEmulator:
         self.wire = MplusWire(backend, ident, secret, self.counters)
         self.faults = FaultInjector(self.wire, faults, server_fault=server_fault, is_write=is_write)
         self.app = self.faults
+
+    def transport(self, base_url: str = "http://mplus.emulator") -> httpx.BaseTransport:
+        """An in-process httpx transport onto the wire layer (real XML, no socket, no faults).
+
+        Handy for fast tests: ``MplusClient(base_url, ident, secret, transport=emu.transport())``.
+        """
+        return WireTransport(self.wire, base_url)
 
     def __repr__(self) -> str:
         return f"MplusEmulator(articles={len(self.backend.articles)}, ident={self.ident!r})"

@@ -21,7 +21,8 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from mkmw_flows.callstats import CallStats
@@ -178,7 +179,8 @@ class MplusClient:
             return self._once(operation, payload)
         retrying = Retrying(
             stop=stop_after_attempt(self.retry_attempts),
-            wait=wait_exponential_jitter(initial=self.retry_wait_initial, max=self.retry_wait_max),
+            wait=wait_exponential(multiplier=self.retry_wait_initial, max=self.retry_wait_max)
+            + wait_random(0, self.retry_wait_initial),
             retry=retry_if_exception(lambda exc: isinstance(exc, MplusError) and exc.retryable),
             before_sleep=self._log_retry,
             reraise=True,
