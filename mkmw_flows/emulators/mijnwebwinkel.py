@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import threading
 import time
@@ -38,6 +39,8 @@ from mkmw_flows.emulators import mijnwebwinkel_wire as wire
 from mkmw_flows.emulators.faults import FaultConfig, FaultInjector
 from mkmw_flows.emulators.mijnwebwinkel_backend import BackendError, Invalid, MijnWebwinkelBackend
 from mkmw_flows.emulators.mijnwebwinkel_seed import DemoSeedInfo, apply_seed
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 LANGUAGES = {
@@ -283,6 +286,9 @@ class MijnWebwinkelEmulator:
                     error.detail,
                     [{"field": f, "message": m} for f, m in error.errors],
                 )
+            except Exception as error:  # a bug in the emulator: answer as the shop would
+                logger.exception("emulator error on %s", name)
+                response = problem_response(500, "Internal Server Error", type(error).__name__)
             self.counters.statuses[response.status_code] += 1
             if request.method != "GET" and response.status_code < 300:
                 self.counters.writes[name] += 1
@@ -519,9 +525,9 @@ class MijnWebwinkelEmulator:
         )
         return {"count": len(items)}
 
-    def _article_id(self, call: _Call) -> Any:
+    def _article_id(self, call: _Call, name: str = "article_id") -> Any:
         return self.backend.get_article(
-            call.request.path_params["article_id"], bool(self._bool(call, "use_url_id"))
+            call.request.path_params[name], bool(self._bool(call, "use_url_id"))
         )
 
     async def get_article(self, call: _Call) -> Any:
@@ -610,12 +616,12 @@ class MijnWebwinkelEmulator:
 
     async def post_article_lists(self, call: _Call) -> Any:
         ids = self._list_ids(call)
-        article = self._article_id(call)
+        article = self._article_id(call, "id")
         return self._article(self.backend.attach_lists(article.id, ids))
 
     async def delete_article_lists(self, call: _Call) -> Any:
         ids = self._list_ids(call)
-        article = self._article_id(call)
+        article = self._article_id(call, "id")
         return self._article(self.backend.detach_lists(article.id, ids))
 
     async def post_list_options(self, call: _Call) -> Any:
