@@ -11,6 +11,14 @@ from mkmw_flows.emulators.mplus import MplusEmulator
 from mkmw_flows.emulators.mplus import create_emulator as create_mplus
 from mkmw_flows.emulators.serving import BackgroundServer
 
+#: Credentials the pair's emulators accept. They are distinctive on purpose: a scan of logs,
+#: artifacts, events and the ledger for these strings proves no secret leaked.
+MPLUS_IDENT = "mkmw-emulator"
+MPLUS_SECRET = "mplus-secret-Q7x2Lk9v"
+SHOP_TOKEN = "shop-token-Wr4n8Zp1"
+SHOP_PARTNER_TOKEN = "shop-partner-Hc6t3Jm5"
+SECRET_VALUES = (MPLUS_SECRET, SHOP_TOKEN, SHOP_PARTNER_TOKEN)
+
 
 class EmulatorPair:
     """A MplusKASSA and a MijnWebwinkel emulator, each on its own 127.0.0.1 port.
@@ -34,9 +42,16 @@ class EmulatorPair:
         shop_rate_limit: float | None = None,
         live_quirks: bool = False,
     ) -> None:
-        self.mplus: MplusEmulator = create_mplus(seed=mplus_seed, faults=mplus_faults)
+        self.mplus: MplusEmulator = create_mplus(
+            seed=mplus_seed, ident=MPLUS_IDENT, secret=MPLUS_SECRET, faults=mplus_faults
+        )
         self.shop: MijnWebwinkelEmulator = create_shop(
-            seed=shop_seed, faults=shop_faults, rate_limit=shop_rate_limit, live_quirks=live_quirks
+            seed=shop_seed,
+            token=SHOP_TOKEN,
+            partner_token=SHOP_PARTNER_TOKEN,
+            faults=shop_faults,
+            rate_limit=shop_rate_limit,
+            live_quirks=live_quirks,
         )
         self._servers = [BackgroundServer(self.mplus.app), BackgroundServer(self.shop.app)]
 
