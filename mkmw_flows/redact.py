@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 
@@ -29,3 +30,29 @@ def scrub(text: str, secrets: Iterable[str | SecretStr | None] = ()) -> str:
         if value and len(value) >= 3:
             cleaned = cleaned.replace(value, MASK)
     return cleaned
+
+
+class ScrubFilter(logging.Filter):
+    """A logging filter that masks credential query parameters in every record it sees."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def install_log_scrubbing(names: Iterable[str] = ("httpx", "httpcore", "urllib3")) -> None:
+    """Attach :class:`ScrubFilter` to the HTTP libraries' loggers (once per logger).
+
+    httpx logs every request URL at INFO, and both APIs carry credentials in the URL.
+    """
+    for name in names:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, ScrubFilter) for f in target.filters):
+            target.addFilter(ScrubFilter())
+
+
+# Both clients import this module, so no request is ever logged before the filter is in place.
+install_log_scrubbing()

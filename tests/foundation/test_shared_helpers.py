@@ -106,3 +106,14 @@ def test_fault_config_validates() -> None:
         FaultConfig(fault_rate=1.5)
     with pytest.raises(ValueError):
         FaultConfig(kinds=("meteor",))
+
+
+def test_httpx_request_logs_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    injector = _injector(FaultConfig())
+    with serve(injector) as url, httpx.Client() as client:
+        client.get(f"{url}/?ident=abc&secret=S3cr3tValue&token=T0kenValue")
+    assert "HTTP Request" in caplog.text
+    assert "S3cr3tValue" not in caplog.text and "T0kenValue" not in caplog.text
