@@ -93,7 +93,12 @@ def served(emulator: MplusEmulator) -> Iterator[Served]:
     recorder = Recorder(emulator.app)
     with BackgroundServer(recorder) as server:
         client = MplusClient(
-            server.url, IDENT, SECRET, retry_attempts=3, retry_wait_initial=0.01, retry_wait_max=0.05
+            server.url,
+            IDENT,
+            SECRET,
+            retry_attempts=3,
+            retry_wait_initial=0.01,
+            retry_wait_max=0.05,
         )
         try:
             yield Served(emulator, server.url, client, recorder)

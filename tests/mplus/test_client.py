@@ -1,4 +1,5 @@
 """The client alone, against pytest-httpx mocks: headers, retries, errors, secrets."""
+# ruff: noqa: E501  (hand-written SOAP fixtures read better on one line)
 
 from __future__ import annotations
 
@@ -37,7 +38,10 @@ def test_request_shape(httpx_mock) -> None:
     assert first.url.params["ident"] == "ident-1" and first.url.params["secret"] == SECRET
     assert first.headers["content-type"] == "text/xml; charset=utf-8"
     assert first.headers["soapaction"] == "getApiVersion"
-    assert first.headers["x-request-id"] and first.headers["x-request-id"] != second.headers["x-request-id"]
+    assert (
+        first.headers["x-request-id"]
+        and first.headers["x-request-id"] != second.headers["x-request-id"]
+    )
     assert b"<ns1:getApiVersion/>" in first.content
 
 
@@ -76,7 +80,10 @@ def test_business_result_raises_with_enum_and_message(httpx_mock) -> None:
         _client().create_order(Order(ext_order_id="WEB-1"), idempotency_key="k")
     assert err.value.result == "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS"
     assert err.value.error_message == "Order WEB-1 exists"
-    assert b"<ns1:idempotencyKey>k</ns1:idempotencyKey><ns1:order><ns1:orderId/><ns1:extOrderId>WEB-1" in httpx_mock.get_requests()[0].content
+    assert (
+        b"<ns1:idempotencyKey>k</ns1:idempotencyKey><ns1:order><ns1:orderId/><ns1:extOrderId>WEB-1"
+        in httpx_mock.get_requests()[0].content
+    )
 
 
 def test_money_is_never_float() -> None:
@@ -105,7 +112,9 @@ def test_secret_never_in_repr_logs_or_errors(httpx_mock, caplog) -> None:
 
 
 def test_secret_not_in_errors_from_a_real_closed_port() -> None:
-    client = MplusClient("http://127.0.0.1:9", "ident-1", SECRET, retry_attempts=1, connect_timeout=1)
+    client = MplusClient(
+        "http://127.0.0.1:9", "ident-1", SECRET, retry_attempts=1, connect_timeout=1
+    )
     with pytest.raises(MplusTransportError) as err:
         client.get_api_version()
     assert SECRET not in str(err.value) and SECRET not in repr(client)

@@ -1,4 +1,5 @@
 """The emulator's wire layer and semantics, checked at the HTTP/SOAP level and on the backend."""
+# ruff: noqa: E501  (hand-written SOAP fixtures read better on one line)
 
 from __future__ import annotations
 
@@ -27,9 +28,15 @@ def soap(body: str, env: str = "env", urn: str = "urn") -> bytes:
     ).encode()
 
 
-def post(url: str, body: bytes, ident: str = IDENT, secret: str = SECRET, **headers: str) -> httpx.Response:
-    return httpx.post(f"{url}/", params={"ident": ident, "secret": secret}, content=body,
-                      headers={"Content-Type": "text/xml; charset=utf-8", **headers})
+def post(
+    url: str, body: bytes, ident: str = IDENT, secret: str = SECRET, **headers: str
+) -> httpx.Response:
+    return httpx.post(
+        f"{url}/",
+        params={"ident": ident, "secret": secret},
+        content=body,
+        headers={"Content-Type": "text/xml; charset=utf-8", **headers},
+    )
 
 
 def test_get_is_405_and_wsdl_is_served_with_its_address_rewritten(served) -> None:
@@ -52,11 +59,21 @@ def test_wrong_credentials_give_a_client_fault(served, ident: str, secret: str) 
 
 
 def test_dispatch_on_body_any_prefix_soapaction_ignored(served) -> None:
-    response = post(served.url, soap("<q:getApiVersion/>", env="s", urn="q"), SOAPAction='"somethingElse"')
+    response = post(
+        served.url, soap("<q:getApiVersion/>", env="s", urn="q"), SOAPAction='"somethingElse"'
+    )
     assert response.status_code == 200
-    assert "<ns:getApiVersionResponse>" in response.text and "<ns:majorNumber>1</ns:majorNumber>" in response.text
-    products = post(served.url, soap("<urn:getProducts><urn:request><urn:pluNumbers/><urn:syncMarker>1</urn:syncMarker>"
-                                     "<urn:syncMarkerLimit>1</urn:syncMarkerLimit></urn:request></urn:getProducts>"))
+    assert (
+        "<ns:getApiVersionResponse>" in response.text
+        and "<ns:majorNumber>1</ns:majorNumber>" in response.text
+    )
+    products = post(
+        served.url,
+        soap(
+            "<urn:getProducts><urn:request><urn:pluNumbers/><urn:syncMarker>1</urn:syncMarker>"
+            "<urn:syncMarkerLimit>1</urn:syncMarkerLimit></urn:request></urn:getProducts>"
+        ),
+    )
     assert "<ns:GetProductsResponse>" in products.text
 
 
@@ -69,7 +86,13 @@ def test_dispatch_on_body_any_prefix_soapaction_ignored(served) -> None:
         "<urn:deleteEverything/>",
         "<other:getApiVersion xmlns:other='urn:not-mplus'/>",
     ],
-    ids=["empty-boolean", "non-numeric-article", "unknown-element", "unknown-operation", "wrong-namespace"],
+    ids=[
+        "empty-boolean",
+        "non-numeric-article",
+        "unknown-element",
+        "unknown-operation",
+        "wrong-namespace",
+    ],
 )
 def test_bad_requests_give_client_faults(served, body: str) -> None:
     response = post(served.url, soap(body))
@@ -86,9 +109,13 @@ def test_booleans_accept_true_false_1_0(served) -> None:
 def test_products_page_limit_counts_articles_and_never_splits(local, emulator) -> None:
     # demo: product 100 has 12 articles, 101 has 15, 102 has 8 ...
     first = local.get_products(sync_marker=0, sync_marker_limit=5)
-    assert [p.product_number for p in first] == [100] and len(first[0].articles) == 12  # comes whole
+    assert [p.product_number for p in first] == [100] and len(
+        first[0].articles
+    ) == 12  # comes whole
     page = local.get_products(sync_marker=0, sync_marker_limit=30)
-    assert [p.product_number for p in page] == [100, 101] and sum(len(p.articles) for p in page) == 27
+    assert [p.product_number for p in page] == [100, 101] and sum(
+        len(p.articles) for p in page
+    ) == 27
     sizes = [len(p.articles) for p in local.get_products(sync_marker=0, sync_marker_limit=1000)]
     assert sum(sizes) <= 1000 and sum(sizes) == len(emulator.backend.articles)
 
@@ -108,14 +135,19 @@ def test_counters_count_calls_and_writes(local, emulator) -> None:
     local.get_api_version()
     local.create_product(Product(description="x", articles=[Article(description="x", vat_code=1)]))
     assert emulator.counters.calls["getApiVersion"] == 1
-    assert emulator.counters.writes["createProduct"] == 1 and emulator.counters.writes["getApiVersion"] == 0
+    assert (
+        emulator.counters.writes["createProduct"] == 1
+        and emulator.counters.writes["getApiVersion"] == 0
+    )
 
 
 def test_demo_seed_is_deterministic_and_realistic() -> None:
     a = create_emulator("demo").backend
     b = create_emulator("demo").backend
     assert a.articles.keys() == b.articles.keys()
-    assert [a.articles[n]["barcode"] for n in sorted(a.articles)] == [b.articles[n]["barcode"] for n in sorted(b.articles)]
+    assert [a.articles[n]["barcode"] for n in sorted(a.articles)] == [
+        b.articles[n]["barcode"] for n in sorted(b.articles)
+    ]
     assert 200 <= len(a.articles) <= 600
     assert all(ean13_valid(x["barcode"]) for x in a.articles.values())
     assert {x["vatPercentage"] for x in a.articles.values()} == {21, 9, 0}
@@ -147,8 +179,13 @@ def test_undelivered_order_reserves_stock_in_its_branch(local, emulator) -> None
 
     before = {b: emulator.backend.stock_level(10010, b) for b in (1, 2)}
     local.create_order(
-        Order(ext_order_id="R-1", employee_number=999999, relation_number=1, entry_branch_number=2,
-              lines=[OrderLine(article_number=10010, quantity=Decimal(3))]),
+        Order(
+            ext_order_id="R-1",
+            employee_number=999999,
+            relation_number=1,
+            entry_branch_number=2,
+            lines=[OrderLine(article_number=10010, quantity=Decimal(3))],
+        ),
         idempotency_key="r-1",
     )
     assert emulator.backend.stock_level(10010, 1) == before[1]

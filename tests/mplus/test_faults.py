@@ -18,13 +18,25 @@ from .conftest import IDENT, SECRET
 
 
 def _client(url: str, attempts: int = 5, timeout: float = 5.0) -> MplusClient:
-    return MplusClient(url, IDENT, SECRET, retry_attempts=attempts, retry_wait_initial=0.01,
-                       retry_wait_max=0.05, timeout=timeout, connect_timeout=2.0)
+    return MplusClient(
+        url,
+        IDENT,
+        SECRET,
+        retry_attempts=attempts,
+        retry_wait_initial=0.01,
+        retry_wait_max=0.05,
+        timeout=timeout,
+        connect_timeout=2.0,
+    )
 
 
 def _order(ext: str) -> Order:
-    return Order(ext_order_id=ext, employee_number=999999, relation_number=1,
-                 lines=[OrderLine(article_number=10001, quantity=Decimal(1))])
+    return Order(
+        ext_order_id=ext,
+        employee_number=999999,
+        relation_number=1,
+        lines=[OrderLine(article_number=10001, quantity=Decimal(1))],
+    )
 
 
 @pytest.fixture
@@ -96,7 +108,9 @@ def _seed_dropping_first_write_only(rate: float = 0.5) -> int:
 
 def test_retry_after_commit_then_drop_gets_the_replay(faulty) -> None:
     emulator, url = faulty
-    emulator.faults.reconfigure(FaultConfig(commit_then_drop_rate=0.5, seed=_seed_dropping_first_write_only()))
+    emulator.faults.reconfigure(
+        FaultConfig(commit_then_drop_rate=0.5, seed=_seed_dropping_first_write_only())
+    )
     client = _client(url, attempts=3)
     result = client.create_order(_order("WEB-ONCE"), idempotency_key="once-key")
     assert result.replayed is True  # the first attempt committed, its answer was lost

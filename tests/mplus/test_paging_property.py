@@ -18,7 +18,11 @@ from mkmw_flows.mplus.paging import iter_product_pages, product_marker
 
 # an operation: (kind, a, b) with small ints interpreted by _apply
 OPS = st.lists(
-    st.tuples(st.sampled_from(["new_product", "add_article", "touch", "price"]), st.integers(0, 50), st.integers(1, 6)),
+    st.tuples(
+        st.sampled_from(["new_product", "add_article", "touch", "price"]),
+        st.integers(0, 50),
+        st.integers(1, 6),
+    ),
     min_size=1,
     max_size=40,
 )
@@ -31,9 +35,15 @@ def _apply(backend, op) -> None:
     if kind == "new_product" or not products:
         number = (max(products) + 1) if products else 1
         start = (max(articles) + 1) if articles else 1
-        backend.add_product(number, f"P{number}", [{"articleNumber": start + i, "vatCode": 1, "priceIncl": 100} for i in range(b)])
+        backend.add_product(
+            number,
+            f"P{number}",
+            [{"articleNumber": start + i, "vatCode": 1, "priceIncl": 100} for i in range(b)],
+        )
     elif kind == "add_article":
-        backend.add_article(products[a % len(products)], {"articleNumber": max(articles) + 1, "vatCode": 1})
+        backend.add_article(
+            products[a % len(products)], {"articleNumber": max(articles) + 1, "vatCode": 1}
+        )
     elif kind == "touch":
         backend.touch_article(articles[a % len(articles)])
     else:
@@ -41,7 +51,13 @@ def _apply(backend, op) -> None:
 
 
 def _client(emulator) -> MplusClient:
-    return MplusClient("http://e", emulator.ident, emulator.secret, transport=emulator.transport(), retry_attempts=1)
+    return MplusClient(
+        "http://e",
+        emulator.ident,
+        emulator.secret,
+        transport=emulator.transport(),
+        retry_attempts=1,
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

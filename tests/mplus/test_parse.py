@@ -1,4 +1,5 @@
 """The parser on hand-written, real-shaped responses: prefixes, optionals, lists, faults, XXE."""
+# ruff: noqa: E501  (hand-written SOAP fixtures read better on one line)
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from mkmw_flows.mplus.parse import parse_response
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
-def envelope(body: str, env_prefix: str = "SOAP-ENV", ns_decl: str = 'xmlns:ns="urn:mplusqapi"') -> bytes:
+def envelope(
+    body: str, env_prefix: str = "SOAP-ENV", ns_decl: str = 'xmlns:ns="urn:mplusqapi"'
+) -> bytes:
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><{env_prefix}:Envelope xmlns:{env_prefix}="{ENV}" {ns_decl}>'
         f"<{env_prefix}:Body>{body}</{env_prefix}:Body></{env_prefix}:Envelope>"
@@ -54,8 +57,16 @@ def test_api_notes_example_parses_into_models() -> None:
 @pytest.mark.parametrize(
     ("env_prefix", "ns_decl", "body"),
     [
-        ("soap", 'xmlns:m="urn:mplusqapi"', "<m:getApiVersionResponse><m:majorNumber>1</m:majorNumber><m:minorNumber>0</m:minorNumber><m:revisionNumber>0</m:revisionNumber><m:inDebugMode>false</m:inDebugMode></m:getApiVersionResponse>"),
-        ("e", 'xmlns="urn:mplusqapi"', "<getApiVersionResponse><majorNumber>1</majorNumber><minorNumber>0</minorNumber><revisionNumber>0</revisionNumber><inDebugMode>0</inDebugMode></getApiVersionResponse>"),
+        (
+            "soap",
+            'xmlns:m="urn:mplusqapi"',
+            "<m:getApiVersionResponse><m:majorNumber>1</m:majorNumber><m:minorNumber>0</m:minorNumber><m:revisionNumber>0</m:revisionNumber><m:inDebugMode>false</m:inDebugMode></m:getApiVersionResponse>",
+        ),
+        (
+            "e",
+            'xmlns="urn:mplusqapi"',
+            "<getApiVersionResponse><majorNumber>1</majorNumber><minorNumber>0</minorNumber><revisionNumber>0</revisionNumber><inDebugMode>0</inDebugMode></getApiVersionResponse>",
+        ),
     ],
 )
 def test_any_prefix_is_accepted(env_prefix: str, ns_decl: str, body: str) -> None:
@@ -77,7 +88,10 @@ def test_bare_repeated_elements_and_quantities() -> None:
 
 
 def test_empty_list_wrapper_gives_empty_list() -> None:
-    raw = parse_response(envelope("<ns:GetProductsResponse><ns:productList/></ns:GetProductsResponse>"), "getProducts")
+    raw = parse_response(
+        envelope("<ns:GetProductsResponse><ns:productList/></ns:GetProductsResponse>"),
+        "getProducts",
+    )
     assert raw == {"productList": {}}
 
 
@@ -99,16 +113,23 @@ def test_server_fault_is_retryable() -> None:
 def test_business_result_is_data_not_a_fault() -> None:
     body = "<ns:CreateOrderV3Response><ns:idempotencyResult>IDEMPOTENCY-RESULT-ORIGINAL-RESPONSE</ns:idempotencyResult><ns:result>CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS</ns:result><ns:errorMessage>exists</ns:errorMessage><ns:info><ns:orderId></ns:orderId><ns:orderString></ns:orderString></ns:info></ns:CreateOrderV3Response>"
     raw = parse_response(envelope(body), "createOrderV3")
-    assert raw["result"] == "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS" and raw["info"]["orderId"] == ""
+    assert (
+        raw["result"] == "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS"
+        and raw["info"]["orderId"] == ""
+    )
 
 
 def test_unexpected_response_element_is_a_protocol_error() -> None:
     with pytest.raises(MplusProtocolError):
-        parse_response(envelope("<ns:GetOrdersResponse><ns:orderList/></ns:GetOrdersResponse>"), "getProducts")
+        parse_response(
+            envelope("<ns:GetOrdersResponse><ns:orderList/></ns:GetOrdersResponse>"), "getProducts"
+        )
 
 
 def test_malformed_values_are_protocol_errors() -> None:
-    body = "<ns:getApiVersionResponse><ns:majorNumber>one</ns:majorNumber></ns:getApiVersionResponse>"
+    body = (
+        "<ns:getApiVersionResponse><ns:majorNumber>one</ns:majorNumber></ns:getApiVersionResponse>"
+    )
     with pytest.raises(MplusProtocolError):
         parse_response(envelope(body), "getApiVersion")
     with pytest.raises(MplusProtocolError):

@@ -38,7 +38,11 @@ def test_version_markers_and_master_data(served) -> None:
 
 
 def test_products_carry_the_demo_catalogue(served) -> None:
-    products = {p.product_number: p for page in iter_product_pages(served.client, 0, 100) for p in page.items}
+    products = {
+        p.product_number: p
+        for page in iter_product_pages(served.client, 0, 100)
+        for p in page.items
+    }
     catalog = demo_catalog()
     assert set(products) == {p.product_number for p in catalog}
     tshirt = products[100]
@@ -66,8 +70,15 @@ def test_product_write_round_trip(served) -> None:
             description="Wollen muts",
             group_numbers=[13],
             articles=[
-                Article(description="Muts rood", colour="Rood", vat_code=1, price_incl=Decimal("24.95")),
-                Article(description="Muts blauw", colour="Blauw", vat_code=1, price_incl=Decimal("24.95")),
+                Article(
+                    description="Muts rood", colour="Rood", vat_code=1, price_incl=Decimal("24.95")
+                ),
+                Article(
+                    description="Muts blauw",
+                    colour="Blauw",
+                    vat_code=1,
+                    price_incl=Decimal("24.95"),
+                ),
             ],
         )
     )
@@ -80,7 +91,12 @@ def test_product_write_round_trip(served) -> None:
             product_number=created.product_number,
             articles=[
                 Article(article_number=created.article_numbers[0], price_incl=Decimal("19.95")),
-                Article(description="Muts groen", colour="Groen", vat_code=1, price_incl=Decimal("24.95")),
+                Article(
+                    description="Muts groen",
+                    colour="Groen",
+                    vat_code=1,
+                    price_incl=Decimal("24.95"),
+                ),
             ],
         )
     )
@@ -106,7 +122,9 @@ def test_article_groups_tree_and_changes(served) -> None:
     before = c.get_current_sync_markers().article_group or 0
     served.emulator.backend.rename_group(22, "Zuivel & kaas")
     changes = c.get_article_group_changes(sync_marker=before + 1)
-    assert [(g.group_number, g.name, g.parent_group_number) for g in changes] == [(22, "Zuivel & kaas", 2)]
+    assert [(g.group_number, g.name, g.parent_group_number) for g in changes] == [
+        (22, "Zuivel & kaas", 2)
+    ]
 
 
 def test_stock_changes_bump_stock_id_and_history(served) -> None:
@@ -117,7 +135,9 @@ def test_stock_changes_bump_stock_id_and_history(served) -> None:
     stock_id = backend.sell(10001, 2, branch=1)
     assert stock_id == start + 1
     changed = c.get_stock(1, stock_id=start + 1)
-    assert [(s.article_number, s.amount_free, s.stock_id) for s in changed] == [(10001, Decimal(16), stock_id)]
+    assert [(s.article_number, s.amount_free, s.stock_id) for s in changed] == [
+        (10001, Decimal(16), stock_id)
+    ]
     result = c.update_stock(1, 20001, Decimal("1.5"))
     history = c.get_stock_history(since_stock_id=start + 1)
     assert [(h.article_number, h.amount_changed, h.type) for h in history] == [
@@ -125,7 +145,9 @@ def test_stock_changes_bump_stock_id_and_history(served) -> None:
         (20001, Decimal("1.5"), "STOCK-HISTORY-TYPE-API"),
     ]
     assert history[1].stock_id == result.stock_id
-    assert c.get_stock(1, article_numbers=[20001])[0].amount_free == Decimal(backend.stock_level(20001)["free"])
+    assert c.get_stock(1, article_numbers=[20001])[0].amount_free == Decimal(
+        backend.stock_level(20001)["free"]
+    )
     with pytest.raises(MplusBusinessError) as no_stock:
         c.update_stock(1, 999, Decimal(1))
     assert no_stock.value.result == "UPDATE-STOCK-RESULT-NO-STOCK-ARTICLE"
@@ -171,23 +193,33 @@ def test_order_lifecycle_reserves_and_invoices(served) -> None:
     after = backend.stock_level(10001)
     assert after["free"] == before["free"] - 2 and after["reserved"] == before["reserved"] + 2
     found = c.find_order("WEB-1")
-    assert found is not None and found.order_id == created.order_id and found.prepaid_amount == Decimal("44.85")
+    assert (
+        found is not None
+        and found.order_id == created.order_id
+        and found.prepaid_amount == Decimal("44.85")
+    )
     paid = c.pay_order(created.order_id, [], idempotency_key="pay-web-1", prepay=False)
     assert paid.invoice_id
     delivered = backend.stock_level(10001)
     assert delivered["reserved"] == before["reserved"] and delivered["free"] == before["free"] - 2
     invoices = c.get_invoices(sync_marker=0)
     assert [i.invoice_id for i in invoices] == [paid.invoice_id]
-    assert invoices[0].ext_order_ids == ["WEB-1"] and invoices[0].total_incl_amount == Decimal("44.85")
+    assert invoices[0].ext_order_ids == ["WEB-1"] and invoices[0].total_incl_amount == Decimal(
+        "44.85"
+    )
     replay = c.pay_order(created.order_id, [], idempotency_key="pay-web-1", prepay=False)
     assert replay.replayed and replay.invoice_id == paid.invoice_id
     with pytest.raises(MplusBusinessError) as invoiced:
         c.pay_order(created.order_id, [], idempotency_key="pay-web-1b", prepay=False)
     assert invoiced.value.result == "PAY-ORDER-RESULT-ORDER-ALREADY-INVOICED"
     orders = c.get_orders(sync_marker=0)
-    assert [o.ext_order_id for o in orders] == ["WEB-1"] and orders[0].delivery_state == "ORDER-DELIVERY-STATE-COMPLETE"
+    assert [o.ext_order_id for o in orders] == ["WEB-1"] and orders[
+        0
+    ].delivery_state == "ORDER-DELIVERY-STATE-COMPLETE"
     assert c.get_orders(sync_marker=0, include_lines=False)[0].lines == []
-    assert [o.order_id for o in c.get_orders_by_ext_order_ids(["WEB-1", "nope"])] == [created.order_id]
+    assert [o.order_id for o in c.get_orders_by_ext_order_ids(["WEB-1", "nope"])] == [
+        created.order_id
+    ]
     assert c.get_order(created.order_id) is not None and c.get_order("0" * 32) is None
 
 
@@ -212,7 +244,10 @@ def test_ext_order_id_unique_forever_and_idempotent_replay(served) -> None:
     [
         (_order(1, "WEB-X1", (123, 1)), "article 123 not found"),
         (_order(777, "WEB-X2", (10001, 1)), "relation 777 not found"),
-        (_order(1, "WEB-X3", (10001, 1)).model_copy(update={"employee_number": 5}), "employee 5 not found"),
+        (
+            _order(1, "WEB-X3", (10001, 1)).model_copy(update={"employee_number": 5}),
+            "employee 5 not found",
+        ),
     ],
 )
 def test_order_needs_existing_article_relation_employee(served, order, reason) -> None:
@@ -226,8 +261,12 @@ def test_order_needs_existing_article_relation_employee(served, order, reason) -
 def test_save_invoice_and_duplicates(served) -> None:
     c = served.client
     saved = c.save_invoice(
-        Invoice(ext_invoice_id="EXT-1", relation_number=1, employee_number=999999,
-                lines=[OrderLine(article_number=20001, quantity=Decimal("1.5"))])
+        Invoice(
+            ext_invoice_id="EXT-1",
+            relation_number=1,
+            employee_number=999999,
+            lines=[OrderLine(article_number=20001, quantity=Decimal("1.5"))],
+        )
     )
     got = c.get_invoices(sync_marker=0, invoice_ids=[saved.invoice_id])[0]
     assert got.lines[0].quantity == Decimal("1.5") and got.total_incl_amount == Decimal("25.43")
