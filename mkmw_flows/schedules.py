@@ -1,0 +1,196 @@
+"""The schedule table: which flow runs when. One source for prefect.yaml and deployments/serve.py.
+
+``prefect.yaml`` holds the same table for a process work pool (a test keeps the two in
+step); ``deployments/serve.py`` serves it from one process without a work pool.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.flows import Flow
+from prefect.schedules import Cron, Interval
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+#: Time zone of every cron schedule: the shops are Dutch, so "02:30" means Amsterdam time.
+TIMEZONE = "Europe/Amsterdam"
+
+#: The process work pool the prefect.yaml deployments use.
+WORK_POOL = "mkmw-process"
+
+
+@dataclass(frozen=True)
+class ScheduledDeployment:
+    """One deployment of one flow with its schedule.
+
+    Attributes:
+        flow: The flow's name (``@flow(name=...)``).
+        name: The deployment's name; the full name is ``flow/name``.
+        entrypoint: ``path/to/file.py:function``, relative to the project root.
+        description: What the deployment is for, shown in the Prefect UI.
+        interval_seconds: Run every so many seconds (or None).
+        cron: Run on this cron schedule in :data:`TIMEZONE` (or None).
+        parameters: Parameters besides ``integration``.
+        concurrency_limit: Runs of this deployment at once; a run due while one is still busy
+            is cancelled (the next one picks up its work through the cursors).
+    """
+
+    flow: str
+    name: str
+    entrypoint: str
+    description: str
+    interval_seconds: int | None = None
+    cron: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    concurrency_limit: int = 1
+    collision_strategy: str = "CANCEL_NEW"
+
+    @property
+    def full_name(self) -> str:
+        """``flow/deployment`` as `prefect deployment run` takes it."""
+        return f"{self.flow}/{self.name}"
+
+    @property
+    def module(self) -> str:
+        """The entrypoint's module, e.g. ``mkmw_flows.flows.orders``."""
+        return self.entrypoint.split(":", 1)[0].removesuffix(".py").replace("/", ".")
+
+    @property
+    def function(self) -> str:
+        """The entrypoint's function name."""
+        return self.entrypoint.split(":", 1)[1]
+
+    def schedule(self) -> dict[str, Any]:
+        """The schedule as prefect.yaml writes it."""
+        if self.cron is not None:
+            return {"cron": self.cron, "timezone": TIMEZONE, "active": True}
+        return {"interval": self.interval_seconds, "active": True}
+
+    def concurrency(self) -> dict[str, Any]:
+        """The concurrency limit as prefect.yaml writes it."""
+        return {"limit": self.concurrency_limit, "collision_strategy": self.collision_strategy}
+
+    def all_parameters(self, integration: str) -> dict[str, Any]:
+        """Every parameter of a run for `integration`."""
+        return {"integration": integration, **self.parameters}
+
+
+DEPLOYMENTS: tuple[ScheduledDeployment, ...] = (
+    ScheduledDeployment(
+        flow="sync-orders",
+        name="every-5-minutes",
+        entrypoint="mkmw_flows/flows/orders.py:sync_orders",
+        description="New and changed web orders (and their customers) every 5 minutes.",
+        interval_seconds=300,
+    ),
+    ScheduledDeployment(
+        flow="sync-stock",
+        name="every-5-minutes",
+        entrypoint="mkmw_flows/flows/stock.py:sync_stock",
+        description="Stock changed in MplusKASSA to the shop every 5 minutes.",
+        interval_seconds=300,
+    ),
+    ScheduledDeployment(
+        flow="sync-products",
+        name="hourly",
+        entrypoint="mkmw_flows/flows/products.py:sync_products",
+        description="Changed products and categories every hour.",
+        cron="5 * * * *",
+    ),
+    ScheduledDeployment(
+        flow="sync-products",
+        name="nightly-full",
+        entrypoint="mkmw_flows/flows/products.py:sync_products",
+        description="Every product compared in full each night, catching what a feed missed.",
+        cron="30 2 * * *",
+        parameters={"full": True},
+    ),
+    ScheduledDeployment(
+        flow="reconcile-stock",
+        name="nightly",
+        entrypoint="mkmw_flows/flows/stock.py:reconcile_stock",
+        description="Both sides' stock compared each night; drift is reported (mkmw.stock.drift).",
+        cron="30 3 * * *",
+    ),
+    ScheduledDeployment(
+        flow="purge-ledger",
+        name="daily",
+        entrypoint="mkmw_flows/flows/maintenance.py:purge_ledger",
+        description="Ledger entries and personal data past the retention period removed daily.",
+        cron="15 4 * * *",
+    ),
+)
+
+
+def by_full_name(full_name: str) -> ScheduledDeployment:
+    """The deployment called ``flow/name``.
+
+    Raises:
+        KeyError: When the table has no such deployment.
+    """
+    for item in DEPLOYMENTS:
+        if item.full_name == full_name:
+            return item
+    raise KeyError(full_name)
+
+
+def load_flow(item: ScheduledDeployment) -> Flow[..., Any]:
+    """Import the flow a deployment runs.
+
+    Raises:
+        ImportError: When the flow's module is not there.
+        TypeError: When the entrypoint is not a Prefect flow.
+    """
+    module = importlib.import_module(item.module)
+    candidate = getattr(module, item.function)
+    if not isinstance(candidate, Flow):
+        raise TypeError(f"{item.entrypoint} is not a Prefect flow")
+    return candidate
+
+
+def runner_deployments(
+    integration: str, flows: Iterable[str] | None = None
+) -> list[RunnerDeployment]:
+    """The schedule table as deployments for ``prefect.serve``, all for one integration.
+
+    Deployment names carry the integration (``sync-orders/shop1-every-5-minutes``), so one
+    serve process per shop can share a Prefect server.
+
+    Args:
+        integration: Name of the Integration block every run uses.
+        flows: Only these flow names (default: all).
+
+    Returns:
+        One RunnerDeployment per row of :data:`DEPLOYMENTS`.
+    """
+    wanted = set(flows) if flows is not None else None
+    result: list[RunnerDeployment] = []
+    for item in DEPLOYMENTS:
+        if wanted is not None and item.flow not in wanted:
+            continue
+        flow = load_flow(item)
+        schedule = (
+            Cron(item.cron, timezone=TIMEZONE)
+            if item.cron is not None
+            else Interval(item.interval_seconds or 0)
+        )
+        deployment = flow.to_deployment(
+            name=f"{integration}-{item.name}",
+            description=item.description,
+            parameters=item.all_parameters(integration),
+            concurrency_limit=ConcurrencyLimitConfig(
+                limit=item.concurrency_limit,
+                collision_strategy=ConcurrencyLimitStrategy(item.collision_strategy),
+            ),
+            tags=["mkmw", f"integration:{integration}"],
+            schedules=[schedule],
+        )
+        # to_deployment dispatches on the calling context; from sync code it is not a coroutine
+        result.append(cast("RunnerDeployment", deployment))
+    return result

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from prefect.client.orchestration import get_client
+
+from mkmw_flows.blocks import Integration
+from mkmw_flows.flows.maintenance import purge_ledger
+from mkmw_flows.state import LedgerEntry, Outcome, StateStore
+from mkmw_flows.state.models import utcnow
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def _entry(integration: str, days_old: int, key: str) -> LedgerEntry:
+    return LedgerEntry(
+        integration=integration,
+        run_id="r1",
+        flow="orders",
+        entity="order",
+        record_key=key,
+        outcome=Outcome.CREATED,
+        message="created",
+        source_data={"email": "jan@example.nl"},
+        sent_data={"name": "Jan"},
+        personal_data=True,
+        created_at=utcnow() - timedelta(days=days_old),
+    )
+
+
+def test_purge_ledger_deletes_old_entries_and_publishes_artifact(tmp_path, emulators) -> None:
+    fields = emulators.credentials()
+    db = str(tmp_path / "state.db")
+    block = Integration(**fields, state_database_url=db, ledger_retention_days=10)
+    block.save("purge-test", overwrite=True)
+    store = StateStore(db)
+    store.append_ledger([_entry("purge-test", 40, "old-1"), _entry("purge-test", 11, "old-2")])
+    store.append_ledger([_entry("purge-test", 1, "new-1")])
+
+    summary = purge_ledger(integration="purge-test")
+
+    assert summary["entries_deleted"] == 2
+    assert summary["retention_days"] == 10
+    left = store.ledger(integration="purge-test")
+    assert [e.record_key for e in left] == ["new-1"]
+    assert left[0].sent_data == {"name": "Jan"}  # inside the period: kept as it was
+
+    import asyncio
+
+    async def latest() -> str:
+        async with get_client() as client:
+            artifact = await client.read_latest_artifacts()
+            keys = [a.key for a in artifact]
+            return ",".join(k for k in keys if k)
+
+    keys = asyncio.run(latest())
+    assert "mkmw-purge-test-purge-ledger" in keys
+    assert "mkmw-purge-test-purge-ledger-summary" in keys
+    # no emulator call is needed for a purge
+    assert sum(emulators.mplus.counters.calls.values()) == 0
