@@ -11,6 +11,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.setdefault("PREFECT_SERVER_UI_ENABLED", "false")
 
+import logging  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -24,6 +25,43 @@ if TYPE_CHECKING:
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+
+
+#: Secret values the suite configures; none may appear in any log line, ledger, artifact,
+#: event or exception text (checked by tests/zz_leaks, which runs last).
+KNOWN_SECRETS: set[str] = {
+    "mplus-secret-Q7x2Lk9v",
+    "shop-token-Wr4n8Zp1",
+    "shop-partner-Hc6t3Jm5",
+    "s3cr3t-mplus-value",
+    "tok-abcdef123",
+    "ptok-zyx987",
+}
+LEAKED: list[str] = []
+
+
+class _SecretWatch(logging.Handler):
+    """Sees every log record of the session and notes any that carries a known secret."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is not our concern here
+            return
+        if record.exc_info and record.exc_info[1] is not None:
+            text += " " + str(record.exc_info[1])
+        for secret in KNOWN_SECRETS:
+            if secret in text:
+                LEAKED.append(f"{record.name}: {text[:300]}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Watch every log record of the session (INFO and up, our own loggers at DEBUG)."""
+    root = logging.getLogger()
+    root.addHandler(_SecretWatch(level=logging.DEBUG))
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    logging.getLogger("mkmw_flows").setLevel(logging.DEBUG)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
