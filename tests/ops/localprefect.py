@@ -1,0 +1,152 @@
+"""A real `prefect server start` on 127.0.0.1 for the operations tests, and its CLI.
+
+Every process is started in its own session and stopped by its PID (SIGTERM, then SIGINT,
+then SIGKILL), so nothing outlives the test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 8.0) -> None:
+    """Stop a process we started, by its PID: SIGTERM, then SIGINT, then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)  # its own session: the group id is its PID
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class LocalPrefect:
+    """One Prefect server (SQLite in its own PREFECT_HOME) and the environment to reach it."""
+
+    def __init__(self, home: Path, *, scheduler: bool = False) -> None:
+        self.home = home
+        self.port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.scheduler = scheduler
+        self.env = {
+            **os.environ,
+            "PREFECT_HOME": str(home / "prefect"),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_UI_ENABLED": "false",
+            "PREFECT_CLI_PROMPT": "false",
+            "MKMW_PROJECT_DIR": str(ROOT),
+            "MKMW_HOME": str(home / "mkmw"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.env.pop("PREFECT_PROFILE", None)
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Path] = []
+
+    def spawn(self, name: str, args: Sequence[str]) -> subprocess.Popen[bytes]:
+        """Start a long-running process with its output in a log file."""
+        log = self.home / f"{name}.log"
+        self.logs.append(log)
+        with log.open("wb") as out:
+            proc = subprocess.Popen(  # noqa: S603 - our own venv's executables
+                list(args),
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.processes.append(proc)
+        return proc
+
+    def start(self, timeout: float = 90.0) -> LocalPrefect:
+        """Start the server and wait until it answers its health check."""
+        args = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1"]
+        args += ["--port", str(self.port), "--no-ui", "--analytics-off"]
+        if not self.scheduler:
+            args.append("--no-scheduler")
+        proc = self.spawn("server", args)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server exited:\n{self.tail('server')}")
+            try:
+                if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"prefect server not healthy in {timeout}s:\n{self.tail('server')}")
+
+    def run(
+        self, args: Sequence[str], timeout: float = 120.0, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command to completion against this server (bounded by `timeout`)."""
+        proc = subprocess.run(  # noqa: S603
+            list(args),
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+            )
+        return proc
+
+    def prefect(self, *args: str, timeout: float = 120.0, check: bool = True):
+        """Run `prefect ARGS` against this server."""
+        return self.run([str(BIN / "prefect"), *args], timeout=timeout, check=check)
+
+    def tail(self, name: str, lines: int = 60) -> str:
+        path = self.home / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """Stop every process started here, newest first, each by its PID."""
+        for proc in reversed(self.processes):
+            stop_process(proc)
+
+
+@contextmanager
+def local_prefect(home: Path, *, scheduler: bool = False) -> Iterator[LocalPrefect]:
+    """A running local Prefect server; the in-process Prefect client points at it too."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = LocalPrefect(home, scheduler=scheduler)
+    try:
+        server.start()
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield server
+    finally:
+        server.stop()
