@@ -334,7 +334,6 @@ class MplusBackend:
             marker = 0
             for article in articles:
                 article = dict(article)
-                article["createTimestamp"] = self._ts()
                 self._store_article(product_number, article)
                 numbers.append(article["articleNumber"])
                 marker = self._touch_article(article)
@@ -1014,14 +1013,16 @@ class MplusBackend:
             line = copy.deepcopy(line)
             article = self.articles[line["articleNumber"]]
             data = line.setdefault("data", {})
-            vat = article["vatPercentage"]
+            # a vatCode / turnoverGroup sent on the line wins over the article's own
+            vat_code = data.get("vatCode", article.get("vatCode", 0))
+            vat = self.vat_groups.get(vat_code, article["vatPercentage"])
             qty = _qty(data["quantity"], data.get("decimalPlaces"))
             price = data.get("price", article.get("priceIncl", 0))
             data["price"] = price
             data["priceExcl"] = _excl(price, vat)
-            data["vatCode"] = article.get("vatCode", 0)
+            data["vatCode"] = vat_code
             data["vatPercentage"] = vat
-            data["turnoverGroup"] = article.get("turnoverGroup", 0)
+            data["turnoverGroup"] = data.get("turnoverGroup", article.get("turnoverGroup", 0))
             discount = data.get("discountAmount", 0)
             incl = int((qty * price).quantize(Decimal(1), rounding=ROUND_HALF_UP)) - discount
             data["totalInclAmount"] = incl
@@ -1219,6 +1220,14 @@ class MplusBackend:
                 )
             response["idempotencyResult"] = ORIGINAL
             return self._remember("payOrderV2", key, response)
+
+    def deliver_order(self, order_id: str) -> str:
+        """Test helper: deliver and invoice an order as the shop would; returns the invoice id."""
+        with self.lock:
+            order = self.orders[order_id]
+            invoice_id = self._deliver_and_invoice(order)
+            self._touch_order(order)
+            return invoice_id
 
     def cancel_order(self, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:

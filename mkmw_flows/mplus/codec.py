@@ -86,12 +86,47 @@ def _scalar(value: Any, xsd_type: str, where: str) -> str:
     return _escape(value)
 
 
+# scalar kinds, for the fast paths
+_STR, _INT, _BOOL, _DEC, _COMPLEX, _OTHER = range(6)
+
+
+def _kind(xsd_type: str) -> int:
+    if not xsd_type.startswith("xsd:"):
+        return _COMPLEX
+    if xsd_type == "xsd:string":
+        return _STR
+    if xsd_type in _INT_TYPES:
+        return _INT
+    if xsd_type == "xsd:boolean":
+        return _BOOL
+    if xsd_type == "xsd:decimal":
+        return _DEC
+    return _OTHER
+
+
+# encode spec per type: name -> (position, type, repeated, kind); plus the required names
+_Spec = tuple[dict[str, tuple[int, str, bool, int]], tuple[tuple[str, str, int], ...]]
+
+
+@cache
+def _spec(type_name: str) -> _Spec:
+    fields = TYPES[type_name]
+    spec = {
+        name: (i, ftype, mx != 1, _kind(ftype)) for i, (name, ftype, _mn, mx) in enumerate(fields)
+    }
+    required = tuple((name, ftype, i) for i, (name, ftype, mn, _mx) in enumerate(fields) if mn > 0)
+    return spec, required
+
+
 def encode(type_name: str, data: Mapping[str, Any], tag: str, prefix: str, out: list[str]) -> None:
     """Append ``<prefix:tag>…</prefix:tag>`` for `data` of complex type `type_name` to `out`.
 
+    Elements are written in ``xsd:sequence`` order whatever the dict order; None values are
+    skipped; required-but-absent complex elements are written empty (and strings as empty).
+
     Args:
         type_name: Type-table key (a complex type, or ``@element`` for an anonymous one).
-        data: Field values by WSDL element name; None values are skipped.
+        data: Field values by WSDL element name.
         tag: Element name to write.
         prefix: Namespace prefix bound to ``urn:mplusqapi``.
         out: Output chunks.
@@ -99,58 +134,66 @@ def encode(type_name: str, data: Mapping[str, Any], tag: str, prefix: str, out: 
     Raises:
         CodecError: On an unknown key, a wrong value type or a missing required scalar.
     """
-    fields = TYPES[type_name]
-    known = _known(type_name)
-    for key in data:
-        if key not in known:
-            raise CodecError(f"{type_name} has no element {key!r}")
-    p = prefix + ":"
-    body: list[str] = []
-    for name, ftype, min_occurs, max_occurs in fields:
-        value = data.get(name)
-        complex_type = not ftype.startswith("xsd:")
+    spec, required = _spec(type_name)
+    present: list[tuple[int, str]] = []
+    for key, value in data.items():
         if value is None:
-            if min_occurs == 0:
-                continue
-            if complex_type:
-                value = {}
-            elif ftype == "xsd:string":
-                value = ""
+            continue
+        entry = spec.get(key)
+        if entry is None:
+            raise CodecError(f"{type_name} has no element {key!r}")
+        present.append((entry[0], key))
+    for name, ftype, position in required:
+        if data.get(name) is None:
+            if not ftype.startswith("xsd:") or ftype == "xsd:string":
+                present.append((position, name))
             else:
                 raise CodecError(f"{type_name}.{name} is required")
-        items = value if max_occurs != 1 else (value,)
-        if max_occurs != 1 and not isinstance(value, (list, tuple)):
-            raise CodecError(f"{type_name}.{name} is repeated: a list is expected")
+    present.sort()
+    p = prefix + ":"
+    out.append(f"<{p}{tag}>")
+    mark = len(out)
+    for _position, name in present:
+        _i, ftype, repeated, kind = spec[name]
+        value = data.get(name)
+        if repeated:
+            if not isinstance(value, (list, tuple)):
+                raise CodecError(f"{type_name}.{name} is repeated: a list is expected")
+            items: Any = value
+        else:
+            items = (value,)
         for item in items:
-            if complex_type:
+            if kind == _STR and isinstance(item, str):
+                text = _escape(item) if item else ""
+            elif kind == _INT and type(item) is int:
+                text = str(item)
+            elif kind == _COMPLEX:
+                if item is None:
+                    item = {}
                 if not isinstance(item, Mapping):
                     raise CodecError(f"{type_name}.{name}: mapping expected, got {item!r}")
-                encode(ftype, item, name, prefix, body)
+                encode(ftype, item, name, prefix, out)
+                continue
             else:
+                if item is None and kind == _STR:
+                    item = ""
                 text = _scalar(item, ftype, f"{type_name}.{name}")
-                body.append(f"<{p}{name}>{text}</{p}{name}>" if text else f"<{p}{name}/>")
-    if body:
-        out.append(f"<{p}{tag}>")
-        out.extend(body)
-        out.append(f"</{p}{tag}>")
+            out.append(f"<{p}{name}>{text}</{p}{name}>" if text else f"<{p}{name}/>")
+    if len(out) == mark:
+        out[-1] = f"<{p}{tag}/>"
     else:
-        out.append(f"<{p}{tag}/>")
+        out.append(f"</{p}{tag}>")
 
 
-@cache
-def _known(type_name: str) -> frozenset[str]:
-    return frozenset(f[0] for f in TYPES[type_name])
-
-
-# decode plan per type: clark tag -> (name, type, repeated, complex)
-_Plan = dict[str, tuple[str, str, bool, bool]]
+# decode plan per type: clark tag -> (name, type, repeated, kind)
+_Plan = dict[str, tuple[str, str, bool, int]]
 
 
 @cache
 def _plan(type_name: str) -> _Plan:
     plan: _Plan = {}
     for name, ftype, _min, max_occurs in TYPES[type_name]:
-        entry = (name, ftype, max_occurs != 1, not ftype.startswith("xsd:"))
+        entry = (name, ftype, max_occurs != 1, _kind(ftype))
         plan[_Q + name] = entry
         plan[name] = entry  # unqualified children, as some SOAP stacks write them
     return plan
@@ -177,6 +220,26 @@ def _convert(text: str | None, xsd_type: str, where: str) -> Any:
     return text or ""
 
 
+_DATE_STRUCTS = frozenset({"SoapMplusDateTime", "SoapMplusDate"})
+_QLEN = len(_Q)
+
+
+def _date_struct(element: Any) -> dict[str, Any]:
+    """Fast path for SoapMplusDate/SoapMplusDateTime: all ints except the ``isdst`` boolean."""
+    value: dict[str, Any] = {}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        local = tag[_QLEN:] if tag.startswith(_Q) else tag
+        text = (child.text or "").strip()
+        try:
+            value[local] = text in ("true", "1") if local == "isdst" else int(text)
+        except ValueError:
+            raise CodecError(f"date field {local}: not an integer: {text!r}") from None
+    return value
+
+
 def decode(element: Any, type_name: str, *, strict: bool = False) -> dict[str, Any]:
     """Read an lxml element of complex type `type_name` into a dict.
 
@@ -195,17 +258,24 @@ def decode(element: Any, type_name: str, *, strict: bool = False) -> dict[str, A
     plan = _plan(type_name)
     result: dict[str, Any] = {}
     for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue  # comments, processing instructions
-        entry = plan.get(tag)
+        entry = plan.get(child.tag)
         if entry is None:
-            if strict:
-                raise CodecError(f"{type_name} has no element {tag!r}")
-            continue
-        name, ftype, repeated, complex_type = entry
-        if complex_type:
-            value: Any = decode(child, ftype, strict=strict)
+            if strict and isinstance(child.tag, str):
+                raise CodecError(f"{type_name} has no element {child.tag!r}")
+            continue  # comments, processing instructions, fields of a newer server
+        name, ftype, repeated, kind = entry
+        if kind == _STR:
+            value: Any = child.text or ""
+        elif kind == _COMPLEX:
+            if ftype in _DATE_STRUCTS and not strict:
+                value = _date_struct(child)
+            else:
+                value = decode(child, ftype, strict=strict)
+        elif kind == _INT:
+            try:
+                value = int(child.text)
+            except (TypeError, ValueError):
+                raise CodecError(f"{type_name}.{name}: not an integer: {child.text!r}") from None
         else:
             value = _convert(child.text, ftype, f"{type_name}.{name}")
         if repeated:

@@ -92,35 +92,50 @@ class WireModel(BaseModel):
         return tuple(plan)
 
     @classmethod
+    @cache
+    def _wire_keys(cls) -> tuple[dict[str, str], dict[str, tuple[_PlanEntry, ...]]]:
+        plain: dict[str, str] = {}
+        special: dict[str, list[_PlanEntry]] = {}
+        for entry in cls._wire_plan():
+            name, wire, kind = entry[0], entry[1], entry[2]
+            if kind == "plain" and len(wire) == 1:
+                plain[wire[0]] = name
+            else:
+                special.setdefault(wire[0], []).append(entry)
+        return plain, {k: tuple(v) for k, v in special.items()}
+
+    @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> Self:
         """Build the model from a decoded wire dict (WSDL element names)."""
-        values: dict[str, Any] = {}
-        for name, wire, kind, places, item, model in cls._wire_plan():
-            value = raw.get(wire[0]) if len(wire) == 1 else _get(raw, wire)
-            if value is None:
-                continue
-            if kind == "plain":
-                values[name] = value
-            elif kind == "cents":
-                values[name] = cents_to_decimal(value)
-            elif kind == "qty":
-                values[name] = quantity_from_wire(value, _get(raw, places) if places else None)
-            elif kind == "date":
-                values[name] = mplus_date_to_date(value)
-            elif kind == "datetime":
-                values[name] = mplus_datetime_to_datetime(value)
-            elif kind == "model":
-                values[name] = _model(model).from_wire(value)
-            elif kind == "models":
-                sub = _model(model)
-                values[name] = [sub.from_wire(v) for v in value]
-            elif kind == "wrapped":
-                items = value.get(item, []) if isinstance(value, dict) else []
-                if model:
+        plain, special = cls._wire_keys()
+        values: dict[str, Any] = {plain[k]: v for k, v in raw.items() if k in plain}
+        for key in special.keys() & raw.keys():
+            for name, wire, kind, places, item, model in special[key]:
+                value = raw[key] if len(wire) == 1 else _get(raw, wire)
+                if value is None:
+                    continue
+                if kind == "plain":
+                    values[name] = value
+                elif kind == "cents":
+                    values[name] = cents_to_decimal(value)
+                elif kind == "wrapped":
+                    items = value.get(item, []) if isinstance(value, dict) else []
+                    if model:
+                        sub = _model(model)
+                        values[name] = [sub.from_wire(v) for v in items]
+                    else:
+                        values[name] = list(items)
+                elif kind == "datetime":
+                    values[name] = mplus_datetime_to_datetime(value)
+                elif kind == "qty":
+                    values[name] = quantity_from_wire(value, _get(raw, places) if places else None)
+                elif kind == "date":
+                    values[name] = mplus_date_to_date(value)
+                elif kind == "model":
+                    values[name] = _model(model).from_wire(value)
+                elif kind == "models":
                     sub = _model(model)
-                    values[name] = [sub.from_wire(v) for v in items]
-                else:
-                    values[name] = list(items)
+                    values[name] = [sub.from_wire(v) for v in value]
         return cls.model_validate(values)
 
     def to_wire(self) -> dict[str, Any]:
@@ -333,6 +348,7 @@ class Relation(WireModel):
     email: str | None = None
     website: str | None = None
     birth_date: MDate = None
+    payment_within_days: int | None = None
     vat_number: str | None = None
     commerce_number: str | None = None
     extra_text: str | None = None

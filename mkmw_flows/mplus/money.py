@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -73,15 +74,22 @@ def mplus_datetime_to_datetime(raw: dict[str, Any] | None) -> datetime | None:
     """
     if not raw or not raw.get("year") or not raw.get("mon") or not raw.get("day"):
         return None
-    naive = datetime(
+    return _mplus_datetime(
         int(raw["year"]),
         int(raw["mon"]),
         int(raw["day"]),
         int(raw.get("hour", 0)),
         int(raw.get("min", 0)),
         int(raw.get("sec", 0)),
+        int(raw.get("timezone") or 0),
     )
-    offset = int(raw.get("timezone") or 0)
+
+
+@lru_cache(maxsize=4096)
+def _mplus_datetime(
+    year: int, mon: int, day: int, hour: int, minute: int, sec: int, offset: int
+) -> datetime:
+    naive = datetime(year, mon, day, hour, minute, sec)
     if offset:
         return naive.replace(tzinfo=timezone(timedelta(minutes=offset)))
     return naive.replace(tzinfo=AMSTERDAM)

@@ -33,6 +33,7 @@ def safe_parser() -> etree.XMLParser:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        collect_ids=False,
     )
 
 
