@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
@@ -92,6 +93,21 @@ def _body(value: BaseModel | Mapping[str, Any] | Sequence[Any]) -> Any:
     if isinstance(value, BaseModel):
         payload = getattr(value, "payload", None)
         return payload() if callable(payload) else value.model_dump(mode="json", exclude_unset=True)
+    return _jsonable(value)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON for a hand-built body: Decimal as a decimal string (never float)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return _body(value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
     return value
 
 

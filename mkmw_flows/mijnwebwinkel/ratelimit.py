@@ -68,20 +68,25 @@ class StoreRateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                delay = self._paused_until - now
-                if delay <= 0 and self.rate is not None:
-                    self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-                    self._updated = now
-                    if self._tokens >= 1:
+                paused = self._paused_until - now
+                if paused <= 0:
+                    delay = 0.0
+                    if self.rate is not None:
+                        # Reserve a token now (the bucket may go negative) and wait for it
+                        # outside the lock, so concurrent callers queue up in order.
+                        elapsed = now - self._updated
+                        self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
+                        self._updated = now
                         self._tokens -= 1
-                        delay = 0.0
-                    else:
-                        delay = (1 - self._tokens) / self.rate
-                if delay <= 0:
-                    self.waited_seconds += waited
-                    return waited
+                        if self._tokens < 0:
+                            delay = -self._tokens / self.rate
+                    self.waited_seconds += waited + delay
+                    break
+            self._sleep(paused)
+            waited += paused
+        if delay > 0:
             self._sleep(delay)
-            waited += delay
+        return waited + delay
 
     def pause(self, seconds: float) -> None:
         """Hold every request for this store for `seconds` (from a 429 Retry-After).

@@ -35,15 +35,43 @@ from mkmw_flows.mijnwebwinkel.models import (
 )
 
 ALL_OPERATIONS = {
-    "get_store", "list_order_statuses", "list_shipping_methods", "list_payment_gateways",
-    "list_tax_regions", "get_tax_region", "list_articles", "iter_articles", "count_articles",
-    "get_article", "create_article", "update_article", "set_stock", "set_variant_stock",
-    "delete_article", "get_article_list", "add_lists_to_article", "remove_lists_from_article",
-    "add_list_options", "remove_list_options", "category_tree", "list_categories",
-    "iter_categories", "count_categories", "get_category", "create_category", "update_category",
-    "list_category_articles", "iter_category_articles", "list_orders", "iter_orders",
-    "count_orders", "get_order", "update_order", "set_order_status", "create_order",
-}  # fmt: skip
+    "get_store",
+    "list_order_statuses",
+    "list_shipping_methods",
+    "list_payment_gateways",
+    "list_tax_regions",
+    "get_tax_region",
+    "list_articles",
+    "iter_articles",
+    "count_articles",
+    "get_article",
+    "create_article",
+    "update_article",
+    "set_stock",
+    "set_variant_stock",
+    "delete_article",
+    "get_article_list",
+    "add_lists_to_article",
+    "remove_lists_from_article",
+    "add_list_options",
+    "remove_list_options",
+    "category_tree",
+    "list_categories",
+    "iter_categories",
+    "count_categories",
+    "get_category",
+    "create_category",
+    "update_category",
+    "list_category_articles",
+    "iter_category_articles",
+    "list_orders",
+    "iter_orders",
+    "count_orders",
+    "get_order",
+    "update_order",
+    "set_order_status",
+    "create_order",
+}
 
 
 def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -> set[str]:
@@ -59,7 +87,9 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     # ---- store and lookups
     use("get_store")
     store = client.get_store()
-    assert store.prices_include_tax is True and store.currency == "EUR" and store.region_code == "NL"
+    assert (
+        store.prices_include_tax is True and store.currency == "EUR" and store.region_code == "NL"
+    )
     use("list_order_statuses")
     statuses = {s.status: s for s in client.list_order_statuses()}
     assert set(statuses) == {1, 2, 3, 6, 10} and statuses[10].credit_order
@@ -95,10 +125,20 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     assert tshirt.sku == "100" and tshirt.price.default == Decimal("19.95")
     assert [lst.name for lst in tshirt.lists] == ["Kleur", "Maat"]
     assert len(tshirt.variants) == 3 * 4
-    numbers = {number: ids for number, ids in info.article_for_number.items() if ids[0] == tshirt_id}
+    numbers = {
+        number: ids for number, ids in info.article_for_number.items() if ids[0] == tshirt_id
+    }
     some_variant = tshirt.variants[5]
     assert (tshirt_id, some_variant.id) in numbers.values()
-    assert set(some_variant.option_names().values()) <= {"Zwart", "Wit", "Marine", "S", "M", "L", "XL"}
+    assert set(some_variant.option_names().values()) <= {
+        "Zwart",
+        "Wit",
+        "Marine",
+        "S",
+        "M",
+        "L",
+        "XL",
+    }
     grocery_id, _ = info.article_for_number[20001]
     grocery = client.get_article(grocery_id)
     assert grocery.sku == "20001" and grocery.barcode and len(grocery.barcode) == 13
@@ -131,7 +171,10 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     assert created.id in backend.articles and created.price.default == Decimal("89.95")
     assert created.barcode == "8712345300017" and created.categories[0].category_id == heren
     use("update_article")
-    updated = client.update_article(created.id, ArticlePatch(name="Trui merino wol", price=ArticlePriceInput(action=Decimal("79.95"))))
+    updated = client.update_article(
+        created.id,
+        ArticlePatch(name="Trui merino wol", price=ArticlePriceInput(action=Decimal("79.95"))),
+    )
     assert updated.name == "Trui merino wol" and updated.price.action == Decimal("79.95")
     assert updated.price.default == Decimal("89.95")
     use("set_stock")
@@ -147,7 +190,9 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     before = {tuple(sorted(v.option_names().values())): v.id for v in with_lists.variants}
     use("add_list_options")
     grown = client.add_list_options(sizes.id, [NewListOption(name="XL", price=Decimal("2.50"))])
-    assert [o.name for o in grown.options] == ["M", "L", "XL"] and grown.options[2].price == Decimal("2.50")
+    assert [o.name for o in grown.options] == ["M", "L", "XL"] and grown.options[
+        2
+    ].price == Decimal("2.50")
     use("get_article_list")
     assert [o.name for o in client.get_article_list(sizes.id).options] == ["M", "L", "XL"]
     after = client.get_article(created.id)
@@ -158,7 +203,9 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     new_variant = after_ids[("Antraciet", "XL")]
     assert new_variant not in before.values()
     use("set_variant_stock")
-    stocked = client.set_variant_stock(created.id, {new_variant: 5, after_ids[("Antraciet", "M")]: 0})
+    stocked = client.set_variant_stock(
+        created.id, {new_variant: 5, after_ids[("Antraciet", "M")]: 0}
+    )
     assert {v.id: v.stock for v in stocked.variants}[new_variant] == 5
     use("remove_list_options")
     shrunk = client.remove_list_options(sizes.id, ["L"])
@@ -188,7 +235,9 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     use("list_categories")
     assert len(client.list_categories(limit=3)) == 3
     use("create_category")
-    sale = client.create_category(CategoryInput(title="Sale", parent_category_id=kleding.id, content="<p>Op=op</p>"))
+    sale = client.create_category(
+        CategoryInput(title="Sale", parent_category_id=kleding.id, content="<p>Op=op</p>")
+    )
     assert sale.parent_category_id == kleding.id and sale.sorting and sale.sorting.last
     use("update_category")
     renamed = client.update_category(sale.id, CategoryInput(title="Uitverkoop", hidden=True))
@@ -197,7 +246,9 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     assert client.get_category(sale.id).title == "Uitverkoop"
     use("iter_category_articles")
     in_heren = list(client.iter_category_articles(heren, page_size=2))
-    expected = [a.id for a in backend.articles.values() if any(c.category_id == heren for c in a.categories)]
+    expected = [
+        a.id for a in backend.articles.values() if any(c.category_id == heren for c in a.categories)
+    ]
     assert sorted(a.id for a in in_heren) == sorted(expected) and in_heren
     use("list_category_articles")
     assert len(client.list_category_articles(heren, limit=1)) == 1
@@ -219,16 +270,26 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     today = backend.now().date()
     recent = client.list_orders(start_date=today - dt.timedelta(days=4), end_date=today)
     assert recent and all(o.date >= today - dt.timedelta(days=4) for o in recent)
-    company = next(o for o in orders if o.business_model == "B2B" and o.tax_strategy == "reverse_charged_vat")
+    company = next(
+        o for o in orders if o.business_model == "B2B" and o.tax_strategy == "reverse_charged_vat"
+    )
     assert company.debtor.is_company and company.debtor.address.invoice
-    assert company.debtor.address.invoice.taxnumber == "BE0123456749" and company.reference == "MG-778"
-    assert {o.debtor.address.invoice.country_code for o in orders if o.debtor.address.invoice} == {"NL", "BE", "DE"}
+    assert (
+        company.debtor.address.invoice.taxnumber == "BE0123456749" and company.reference == "MG-778"
+    )
+    assert {o.debtor.address.invoice.country_code for o in orders if o.debtor.address.invoice} == {
+        "NL",
+        "BE",
+        "DE",
+    }
     pickup = next(o for o in orders if o.status == 6)
     assert pickup.shipping == [] or pickup.shipping[0].country is None
     cod = next(o for o in orders if o.payment and o.payment.method_name == "rembours")
     assert cod.payment_status == "pending"
     for order in orders:
-        assert order.total == sum((line.unit_price_including_tax * line.quantity for line in order.orderlines), Decimal(0))
+        assert order.total == sum(
+            (line.unit_price_including_tax * line.quantity for line in order.orderlines), Decimal(0)
+        )
         assert order.price.tax
     use("get_order")
     first = client.get_order(orders[2].number)
@@ -262,19 +323,50 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
             debtor=OrderDebtorInput(
                 email="kassa@example.nl",
                 address=OrderAddressesInput(
-                    invoice=InvoiceAddressInput(name="Kees Klant", street="Markt", number="1",
-                                                zipcode="5211JV", city="'s-Hertogenbosch", country_code="NL"),
-                    delivery=AddressInput(name="Kees Klant", street="Markt", number="1",
-                                          zipcode="5211JV", city="'s-Hertogenbosch", country_code="NL"),
+                    invoice=InvoiceAddressInput(
+                        name="Kees Klant",
+                        street="Markt",
+                        number="1",
+                        zipcode="5211JV",
+                        city="'s-Hertogenbosch",
+                        country_code="NL",
+                    ),
+                    delivery=AddressInput(
+                        name="Kees Klant",
+                        street="Markt",
+                        number="1",
+                        zipcode="5211JV",
+                        city="'s-Hertogenbosch",
+                        country_code="NL",
+                    ),
                 ),
             ),
             orderlines=[
-                OrderLineInput(type="article", quantity=2, articles=[OrderArticleInput(
-                    id=polo_id, options=[OrderArticleOptionInput(list_option_id=o) for o in variant.option_ids])]),
-                OrderLineInput(type="article", quantity=1, articles=[OrderArticleInput(id=grocery_id)]),
-                OrderLineInput(type="custom", quantity=1, description="Cadeauverpakking",
-                               unit_price=UnitPriceInput(rate=Decimal("21.00"), amount_including_tax=Decimal("2.50")),
-                               unit_weight=Decimal("0.1")),
+                OrderLineInput(
+                    type="article",
+                    quantity=2,
+                    articles=[
+                        OrderArticleInput(
+                            id=polo_id,
+                            options=[
+                                OrderArticleOptionInput(list_option_id=o)
+                                for o in variant.option_ids
+                            ],
+                        )
+                    ],
+                ),
+                OrderLineInput(
+                    type="article", quantity=1, articles=[OrderArticleInput(id=grocery_id)]
+                ),
+                OrderLineInput(
+                    type="custom",
+                    quantity=1,
+                    description="Cadeauverpakking",
+                    unit_price=UnitPriceInput(
+                        rate=Decimal("21.00"), amount_including_tax=Decimal("2.50")
+                    ),
+                    unit_weight=Decimal("0.1"),
+                ),
             ],
             payment=OrderPaymentInput(gateway_name="basic", method_name="cash"),
             shipping_method_id="2276",
@@ -285,7 +377,9 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     assert backend.articles[grocery_id].stock == grocery_stock - 1
     lines = new_order.orderlines
     assert [line.type for line in lines] == ["article", "article", "custom"]
-    assert lines[0].articles[0].options and {o.list_option_id for o in lines[0].articles[0].options} == set(variant.option_ids)
+    assert lines[0].articles[0].options and {
+        o.list_option_id for o in lines[0].articles[0].options
+    } == set(variant.option_ids)
     assert lines[0].unit_price_including_tax == Decimal("59.95")
     assert new_order.total == Decimal("59.95") * 2 + Decimal("3.33") + Decimal("2.50")
     assert client.get_order(new_order.number).total == new_order.total

@@ -32,8 +32,8 @@ ERRATA = (
     "(the spec's own example has none at top level): drop that required list.",
     "E3 The *_date query parameters are documented as 'yyyy-mm-dd hh:mm:ss' (what real clients "
     "send) but declared format: date-time (RFC 3339): use a pattern for the documented format.",
-    "E4 BaseArticle.stock / ArticleVariant.stock say 'specify null for unlimited stock' but are not "
-    "nullable: mark them nullable (request side: set_stock(None)).",
+    "E4 BaseArticle.stock / ArticleVariant.stock say 'specify null for unlimited stock' but are "
+    "not nullable: mark them nullable (request side: set_stock(None)).",
 )
 
 
@@ -69,8 +69,14 @@ def mock_request(request: httpx.Request) -> MockRequest:
     url = urlsplit(str(request.url))
     args: Any = parse_qsl(url.query, keep_blank_values=True)
     body = request.content or None
-    return MockRequest(HOST, request.method, url.path, args=args, data=body,
-                       content_type=request.headers.get("content-type", "application/json"))
+    return MockRequest(
+        HOST,
+        request.method,
+        url.path,
+        args=args,
+        data=body,
+        content_type=request.headers.get("content-type", "application/json"),
+    )
 
 
 def validate_request(request: httpx.Request) -> None:
@@ -78,7 +84,9 @@ def validate_request(request: httpx.Request) -> None:
     openapi().validate_request(mock_request(request))
 
 
-def validate_response(request: httpx.Request, status: int, content: bytes, content_type: str) -> None:
+def validate_response(
+    request: httpx.Request, status: int, content: bytes, content_type: str
+) -> None:
     """Raise when a 2xx response body breaks the spec."""
     media = content_type.split(";")[0].strip() or "application/json"
     openapi().validate_response(
@@ -115,10 +123,13 @@ class RecordingTransport(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         content = response.read()
         self.recorder.exchanges.append(
-            Exchange(request, response.status_code, content, response.headers.get("content-type", ""))
+            Exchange(
+                request, response.status_code, content, response.headers.get("content-type", "")
+            )
         )
-        return httpx.Response(response.status_code, headers=response.headers, content=content,
-                              request=request)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
 
     def close(self) -> None:
         self.inner.close()
@@ -127,7 +138,11 @@ class RecordingTransport(httpx.BaseTransport):
 def schema_errors(exc: BaseException) -> str:
     cause = exc.__cause__
     errors = getattr(cause, "schema_errors", None) or []
-    return f"{exc!r}: " + " | ".join(str(e).split("\n")[0] for e in errors) if errors else repr(exc) + repr(cause)
+    return (
+        f"{exc!r}: " + " | ".join(str(e).split("\n")[0] for e in errors)
+        if errors
+        else repr(exc) + repr(cause)
+    )
 
 
 def to_json(data: Any) -> bytes:

@@ -16,13 +16,35 @@ from .spec import Recorder, raw_spec, schema_errors, validate_request, validate_
 
 # operationId -> (method, path template) of every operation the client implements
 IMPLEMENTED = {
-    "getStore", "getOrderStatuses", "getGateways", "getShippingMethods", "TaxPolicyRegionList",
-    "getTaxPolicyRegion", "getArticles", "getArticleCount", "getArticle", "postArticle",
-    "patchArticle", "deleteArticle", "getArticleList", "postArticleLists", "deleteArticleLists",
-    "postArticleListOptions", "deleteArticleListOptions", "getCategories", "getCategoryCount",
-    "getCategory", "postCategory", "patchCategory", "getCategoryArticles", "getOrders",
-    "getOrderCount", "getOrder", "patchOrder", "postOrder",
-}  # fmt: skip
+    "getStore",
+    "getOrderStatuses",
+    "getGateways",
+    "getShippingMethods",
+    "TaxPolicyRegionList",
+    "getTaxPolicyRegion",
+    "getArticles",
+    "getArticleCount",
+    "getArticle",
+    "postArticle",
+    "patchArticle",
+    "deleteArticle",
+    "getArticleList",
+    "postArticleLists",
+    "deleteArticleLists",
+    "postArticleListOptions",
+    "deleteArticleListOptions",
+    "getCategories",
+    "getCategoryCount",
+    "getCategory",
+    "postCategory",
+    "patchCategory",
+    "getCategoryArticles",
+    "getOrders",
+    "getOrderCount",
+    "getOrder",
+    "patchOrder",
+    "postOrder",
+}
 
 
 def _operation_ids(recorder: Recorder) -> set[str]:
@@ -32,7 +54,9 @@ def _operation_ids(recorder: Recorder) -> set[str]:
         pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"
         for method, op in item.items():
             if isinstance(op, dict) and "operationId" in op:
-                templates.append((template.count("{"), method.upper(), re.compile(pattern), op["operationId"]))
+                templates.append(
+                    (template.count("{"), method.upper(), re.compile(pattern), op["operationId"])
+                )
     templates.sort(key=lambda t: t[0])
     found = set()
     for exchange in recorder.exchanges:
@@ -45,7 +69,9 @@ def _operation_ids(recorder: Recorder) -> set[str]:
 
 
 @pytest.fixture
-def exercised(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator, recorder: Recorder) -> Recorder:
+def exercised(
+    client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator, recorder: Recorder
+) -> Recorder:
     run_scenario(client, emulator)
     # unlimited stock is sent as null (spec description; erratum E4)
     article_id = emulator.seed_info.article_for_product[100]
@@ -61,7 +87,7 @@ def test_spec_operations_are_implemented() -> None:
         for op in item.values()
         if isinstance(op, dict) and "operationId" in op
     }
-    assert IMPLEMENTED <= spec_ids
+    assert spec_ids >= IMPLEMENTED
 
 
 def test_every_client_request_conforms(exercised: Recorder) -> None:
@@ -71,7 +97,9 @@ def test_every_client_request_conforms(exercised: Recorder) -> None:
         try:
             validate_request(exchange.request)
         except Exception as exc:  # noqa: BLE001
-            failures.append(f"{exchange.request.method} {exchange.request.url.path}: {schema_errors(exc)}")
+            failures.append(
+                f"{exchange.request.method} {exchange.request.url.path}: {schema_errors(exc)}"
+            )
     assert not failures, "\n".join(failures)
 
 
@@ -83,9 +111,13 @@ def test_every_emulator_response_conforms(exercised: Recorder) -> None:
             continue
         checked += 1
         try:
-            validate_response(exchange.request, exchange.status, exchange.content, exchange.content_type)
+            validate_response(
+                exchange.request, exchange.status, exchange.content, exchange.content_type
+            )
         except Exception as exc:  # noqa: BLE001
-            failures.append(f"{exchange.request.method} {exchange.request.url.path}: {schema_errors(exc)}")
+            failures.append(
+                f"{exchange.request.method} {exchange.request.url.path}: {schema_errors(exc)}"
+            )
     assert checked > 50
     assert not failures, "\n".join(failures)
 

@@ -12,7 +12,9 @@ from .conftest import PARTNER, TOKEN
 from .scenario import ALL_OPERATIONS, run_scenario
 
 
-def test_every_operation_round_trips(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -> None:
+def test_every_operation_round_trips(
+    client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator
+) -> None:
     called = run_scenario(client, emulator)
     assert called == ALL_OPERATIONS
     assert emulator.counters.writes["POST /v1/orders"] == 1
@@ -23,17 +25,26 @@ def test_every_operation_round_trips(client: MijnWebwinkelClient, emulator: Mijn
 def test_live_quirks_still_parse() -> None:
     """The live deviations (API-NOTES §1.4) are reproduced and the client parses them all."""
     emulator = create_emulator(seed="demo", token=TOKEN, partner_token=PARTNER, live_quirks=True)
-    with serve(emulator.app) as url, MijnWebwinkelClient(url, token=TOKEN, partner_token=PARTNER) as client:
+    with (
+        serve(emulator.app) as url,
+        MijnWebwinkelClient(url, token=TOKEN, partner_token=PARTNER) as client,
+    ):
         import httpx
 
-        raw = httpx.get(f"{url}/v1/orders", params={"token": TOKEN, "partner_token": PARTNER, "limit": 100}).json()
+        raw = httpx.get(
+            f"{url}/v1/orders", params={"token": TOKEN, "partner_token": PARTNER, "limit": 100}
+        ).json()
         assert all(isinstance(o["number"], str) for o in raw)
         assert any(isinstance(o["price"]["tax"], dict) for o in raw)
         assert any(o["shipping"] == [{"country": []}] for o in raw)
-        regions = httpx.get(f"{url}/v1/tax-policy/regions", params={"token": TOKEN, "partner_token": PARTNER}).json()
+        regions = httpx.get(
+            f"{url}/v1/tax-policy/regions", params={"token": TOKEN, "partner_token": PARTNER}
+        ).json()
         assert set(regions) == {"regions"}
-        article = httpx.get(f"{url}/v1/articles/{emulator.seed_info.article_for_product[100]}",
-                            params={"token": TOKEN, "partner_token": PARTNER}).json()
+        article = httpx.get(
+            f"{url}/v1/articles/{emulator.seed_info.article_for_product[100]}",
+            params={"token": TOKEN, "partner_token": PARTNER},
+        ).json()
         assert isinstance(article["variants"][0]["options"], dict)
         assert isinstance(article["images"][0]["urls"], dict)
         called = run_scenario(client, emulator)
@@ -43,7 +54,10 @@ def test_live_quirks_still_parse() -> None:
 @pytest.mark.parametrize("seed, articles, orders", [("empty", 0, 0), ("250", 250, 0)])
 def test_other_seeds(seed: str, articles: int, orders: int) -> None:
     emulator = create_emulator(seed=seed, token=TOKEN, partner_token=PARTNER)
-    with serve(emulator.app) as url, MijnWebwinkelClient(url, token=TOKEN, partner_token=PARTNER) as client:
+    with (
+        serve(emulator.app) as url,
+        MijnWebwinkelClient(url, token=TOKEN, partner_token=PARTNER) as client,
+    ):
         assert client.count_articles() == articles
         assert len(list(client.iter_articles(concurrency=3))) == articles
         assert client.count_orders() == orders
