@@ -9,7 +9,7 @@ from pydantic import Field
 
 
 class StockSyncSettings(Block):
-    """Settings of the stock flow."""
+    """Settings of the stock flow (MplusKASSA -> MijnWebwinkel) and its reconciliation."""
 
     _block_type_name = "mkmw Stock Sync Settings"
     _block_type_slug = "mkmw-stock-sync-settings"
@@ -35,6 +35,24 @@ class StockSyncSettings(Block):
     unmanaged_skus: list[str] = Field(
         default_factory=list, description="SKUs whose stock the shop does not manage."
     )
-    allow_backorders: bool = Field(
-        default=False, description="Let the shop sell articles that are out of stock."
+    unmanaged_field: str | None = Field(
+        default=None,
+        description=(
+            "Name of a shop article field (extra field, hidden or visible) that switches stock "
+            "management off for that article when it holds ja/yes/true/1/x. Read whenever the "
+            "flow reads the shop (full runs, reconciliation, SKU look-ups)."
+        ),
+    )
+    backorders: Literal["keep", "allow", "deny"] = Field(
+        default="keep",
+        description=(
+            "keep: leave the shop's 'sell when sold out' setting alone; allow or deny: set it "
+            "with the stock of every article the flow writes."
+        ),
+    )
+    batch_size: int = Field(
+        default=250,
+        ge=1,
+        le=1000,
+        description="Articles per MplusKASSA stock read and per committed batch.",
     )

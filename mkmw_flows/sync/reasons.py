@@ -31,11 +31,15 @@ class Reason(StrEnum):
     STATUS_NOT_IMPORTED = "STATUS_NOT_IMPORTED"
     STOCK_ARTICLE_UNKNOWN = "STOCK_ARTICLE_UNKNOWN"
     STOCK_UNMANAGED = "STOCK_UNMANAGED"
+    STOCK_DRIFT = "STOCK_DRIFT"
     MAPPING_ERROR = "MAPPING_ERROR"
     REJECTED_BY_MPLUS = "REJECTED_BY_MPLUS"
     REJECTED_BY_SHOP = "REJECTED_BY_SHOP"
     API_UNAVAILABLE = "API_UNAVAILABLE"
     DIRECTION_INACTIVE = "DIRECTION_INACTIVE"
+    ROUNDING_LINE = "ROUNDING_LINE"
+    CANCELLED_IN_SHOP = "CANCELLED_IN_SHOP"
+    OPTION_LIST_MISSING = "OPTION_LIST_MISSING"
 
 
 #: What each code means, for summaries and `mkmw ledger show`.
@@ -59,9 +63,18 @@ EXPLANATIONS: dict[Reason, str] = {
     Reason.STATUS_NOT_IMPORTED: "The order's status is not one of the statuses to import.",
     Reason.STOCK_ARTICLE_UNKNOWN: "No shop article has this SKU, so its stock cannot be sent.",
     Reason.STOCK_UNMANAGED: "The shop does not manage stock for this article.",
+    Reason.STOCK_DRIFT: "The shop's stock differed from what MplusKASSA says it should be.",
     Reason.MAPPING_ERROR: "The datamapper could not map this record.",
     Reason.REJECTED_BY_MPLUS: "MplusKASSA refused the record.",
     Reason.REJECTED_BY_SHOP: "MijnWebwinkel refused the record.",
     Reason.API_UNAVAILABLE: "The other system did not answer; the record is taken again next run.",
     Reason.DIRECTION_INACTIVE: "This sync direction is switched off in the settings.",
+    Reason.ROUNDING_LINE: "The shop's total differed by at most one cent per VAT rate; a "
+    "rounding line books the difference.",
+    Reason.CANCELLED_IN_SHOP: "The shop order is cancelled: it is not imported, or its "
+    "MplusKASSA order is cancelled too.",
+    Reason.OPTION_LIST_MISSING: (
+        "The shop has no option list for a variant axis (e.g. Maat); make it in the shop's "
+        "back office and set its id in the products settings (option_lists)."
+    ),
 }
