@@ -226,6 +226,17 @@ _QLEN = len(_Q)
 
 def _date_struct(element: Any) -> dict[str, Any]:
     """Fast path for SoapMplusDate/SoapMplusDateTime: all ints except the ``isdst`` boolean."""
+    texts = [child.text for child in element]
+    if len(texts) == 8:  # SoapMplusDateTime: every element required, in sequence order
+        try:
+            sec, minute, hour, day, mon, year, isdst, tz = texts
+            return {
+                "sec": int(sec), "min": int(minute), "hour": int(hour), "day": int(day),
+                "mon": int(mon), "year": int(year), "isdst": isdst in ("true", "1"),
+                "timezone": int(tz),
+            }  # fmt: skip
+        except (TypeError, ValueError):
+            pass  # fall back to the tag-driven path (comments, odd whitespace, bad values)
     value: dict[str, Any] = {}
     for child in element:
         tag = child.tag
