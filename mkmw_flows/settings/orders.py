@@ -1,11 +1,45 @@
-"""Settings block of the orders and customers flow."""
+"""Settings block of the orders and customers flow.
+
+Every field is validated when the block is built (in the Prefect UI, from ``blocks/*.yaml`` or
+in code), with a message that names the field and says what is expected.
+"""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from prefect.blocks.core import Block
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
+
+from mkmw_flows.mapping import FieldMap
+
+#: Events whose shop status can be written back.
+WRITE_BACK_EVENTS = ("imported", "delivered", "cancelled")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def normalise_rate(rate: str | Decimal | int | float) -> str:
+    """A VAT rate as the settings key it is looked up by: ``21.00`` -> ``21``, ``5.5`` -> ``5.5``.
+
+    Raises:
+        ValueError: When the text is not a number between 0 and 100.
+    """
+    try:
+        value = Decimal(str(rate).strip().rstrip("%"))
+    except InvalidOperation:
+        raise ValueError(f"{rate!r} is not a VAT rate (a number such as 21 or 9)") from None
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValueError(f"VAT rate {rate!r} must be between 0 and 100")
+    text = format(value.normalize(), "f")
+    return text
+
+
+def vat_key(rate: str | Decimal, country: str | None = None) -> str:
+    """The key of :attr:`OrderSyncSettings.vat_codes`: ``"21"`` or ``"BE:21"``."""
+    base = normalise_rate(rate)
+    return f"{country.upper()}:{base}" if country else base
 
 
 class OrderSyncSettings(Block):
@@ -20,10 +54,15 @@ class OrderSyncSettings(Block):
         default="shop_to_mplus", description="Where orders come from."
     )
     document_type: Literal["order", "invoice"] = Field(
-        default="order", description="Create an order or an invoice in MplusKASSA."
+        default="order",
+        description=(
+            "order: a sales order, paid orders carry their payment as a deposit; invoice: paid "
+            "orders are delivered and invoiced at once."
+        ),
     )
     statuses_to_import: list[int] = Field(
-        default_factory=list, description="Shop order status ids to import (empty: all)."
+        default_factory=list,
+        description="Shop order status ids to import, e.g. [3] for only paid (empty: all).",
     )
     include_test_orders: bool = Field(default=False, description="Also import test orders.")
     ext_order_id_prefix: str = Field(
@@ -32,34 +71,207 @@ class OrderSyncSettings(Block):
         description="Prefix of extOrderId before the shop order number.",
     )
     employee_number: int = Field(
-        default=999999, ge=0, description="MplusKASSA employee that books web orders."
+        default=999999, ge=1, description="MplusKASSA employee that books web orders."
     )
-    branch_number: int | None = Field(default=None, description="MplusKASSA branch for web orders.")
-    workplace_number: int | None = Field(default=None, description="MplusKASSA workplace number.")
+    branch_number: int | None = Field(
+        default=None, ge=1, description="MplusKASSA branch for web orders (empty: the default)."
+    )
+    workplace_number: int | None = Field(
+        default=None, ge=1, description="MplusKASSA workplace; required with a branch number."
+    )
     default_debtor: int | None = Field(
-        default=None, description="Relation number used for every order instead of per customer."
+        default=None,
+        ge=1,
+        description="Relation number used for every order instead of one per customer.",
     )
     vat_codes: dict[str, int] = Field(
         default_factory=dict,
-        description='VAT rate (optionally "COUNTRY:rate", e.g. "BE:21") -> MplusKASSA vatCode.',
+        description=(
+            'VAT rate (optionally "COUNTRY:rate", e.g. "BE:21") -> MplusKASSA vatCode. Empty: '
+            "the article's own VAT code is used."
+        ),
     )
     turnover_groups: dict[str, int] = Field(
-        default_factory=dict, description="Country code -> turnover group (revenue account)."
+        default_factory=dict,
+        description="Country code -> turnover group (revenue account) of the article lines.",
     )
     shipping_articles: dict[str, int] = Field(
-        default_factory=dict, description="Shop shipping method -> MplusKASSA article number."
+        default_factory=dict,
+        description="Shop shipping method (id or name as the shop shows it) -> article number.",
     )
     payment_methods: dict[str, str] = Field(
-        default_factory=dict, description="Shop payment method -> MplusKASSA payment method code."
+        default_factory=dict,
+        description=(
+            'Shop payment method ("method", or "gateway:method" e.g. "mollie:ideal") -> '
+            "MplusKASSA payment method code."
+        ),
     )
-    payment_terms_days: int | None = Field(default=None, ge=0, description="Payment terms in days.")
+    register_payments: bool = Field(
+        default=True, description="Book the payment of paid shop orders in MplusKASSA."
+    )
+    payment_terms_days: int | None = Field(
+        default=None, ge=0, le=365, description="Payment terms in days set on new customers."
+    )
+    custom_line_article: int | None = Field(
+        default=None,
+        ge=1,
+        description="Article number for shop lines without a product (gift wrap, fees).",
+    )
+    rounding_article: int | None = Field(
+        default=None, ge=1, description="Article number of the rounding line (at most 1 cent)."
+    )
     status_write_back: dict[str, int] = Field(
         default_factory=dict,
-        description="Event (imported, delivered, cancelled) -> shop order status id to set.",
+        description=(
+            "Event -> shop order status id to set: imported (created in MplusKASSA), delivered "
+            "(shipped), cancelled."
+        ),
+    )
+    cancelled_statuses: list[int] = Field(
+        default_factory=list,
+        description="Shop status ids that mean cancelled (default: the cancelled write-back).",
     )
     cancel_sync: bool = Field(
         default=False, description="Cancel the MplusKASSA order when the shop cancels it."
     )
     overlap_minutes: int = Field(
-        default=15, ge=0, description="Overlap of the date cursor so late changes are not missed."
+        default=15,
+        ge=0,
+        le=1440,
+        description="Overlap of the date cursor so late changes are not missed.",
     )
+    backfill_days: int = Field(
+        default=7,
+        ge=0,
+        le=3650,
+        description="On the first run, take shop orders changed in the last N days.",
+    )
+    hold_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days a held order is taken again automatically before it ages out.",
+    )
+    page_size: int = Field(
+        default=100, ge=1, le=100, description="Orders per batch (one Prefect task each)."
+    )
+    reverse_payment: str = Field(
+        default="basic:advance",
+        description='Shop "gateway:method" for orders from MplusKASSA without a mapped payment.',
+    )
+    reverse_branches: list[int] = Field(
+        default_factory=list,
+        description="MplusKASSA branches whose orders go to the shop (empty: all).",
+    )
+    order_map: FieldMap | None = Field(
+        default=None,
+        description="Your field rules laid over the default order map (shop -> MplusKASSA).",
+    )
+    reverse_order_map: FieldMap | None = Field(
+        default=None,
+        description="Your field rules laid over the default reverse map (MplusKASSA -> shop).",
+    )
+
+    @field_validator("ext_order_id_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_.:/-]*", value):
+            raise ValueError(
+                f"ext_order_id_prefix may hold letters, digits and - _ . : / only (got {value!r})"
+            )
+        return value
+
+    @field_validator("vat_codes")
+    @classmethod
+    def _vat_codes(cls, value: dict[str, int]) -> dict[str, int]:
+        cleaned: dict[str, int] = {}
+        for key, code in value.items():
+            country, _, rate = key.rpartition(":")
+            if country and not _COUNTRY.match(country.upper()):
+                raise ValueError(
+                    f"vat_codes key {key!r}: the country must be a two-letter code such as BE"
+                )
+            try:
+                normal = vat_key(rate, country or None)
+            except ValueError as exc:
+                raise ValueError(f"vat_codes key {key!r}: {exc}") from None
+            if not isinstance(code, int) or code < 0:
+                raise ValueError(f"vat_codes[{key!r}] must be a MplusKASSA vatCode (a number)")
+            cleaned[normal] = code
+        return cleaned
+
+    @field_validator("turnover_groups")
+    @classmethod
+    def _turnover(cls, value: dict[str, int]) -> dict[str, int]:
+        cleaned: dict[str, int] = {}
+        for country, group in value.items():
+            if not _COUNTRY.match(country.upper()):
+                raise ValueError(
+                    f"turnover_groups key {country!r} must be a two-letter country code (NL, BE)"
+                )
+            if not 0 <= group <= 999:
+                raise ValueError(f"turnover_groups[{country!r}] must be between 0 and 999")
+            cleaned[country.upper()] = group
+        return cleaned
+
+    @field_validator("shipping_articles")
+    @classmethod
+    def _shipping(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, number in value.items():
+            if not name.strip():
+                raise ValueError("shipping_articles has an empty shipping method name")
+            if number < 1:
+                raise ValueError(f"shipping_articles[{name!r}] must be an article number")
+        return {k.strip(): v for k, v in value.items()}
+
+    @field_validator("payment_methods")
+    @classmethod
+    def _payments(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, code in value.items():
+            if not name.strip() or not str(code).strip():
+                raise ValueError(
+                    f"payment_methods entry {name!r}: {code!r}: give a shop method and a code"
+                )
+        return {k.strip().lower(): v.strip() for k, v in value.items()}
+
+    @field_validator("status_write_back")
+    @classmethod
+    def _write_back(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(WRITE_BACK_EVENTS))
+        if unknown:
+            raise ValueError(
+                f"status_write_back: unknown event(s) {unknown}; use {list(WRITE_BACK_EVENTS)}"
+            )
+        for event, status in value.items():
+            if status < 0:
+                raise ValueError(f"status_write_back[{event!r}] must be a shop status id")
+        return value
+
+    @field_validator("reverse_payment")
+    @classmethod
+    def _reverse_payment(cls, value: str) -> str:
+        if ":" not in value or not all(part.strip() for part in value.split(":", 1)):
+            raise ValueError(
+                f'reverse_payment must be "gateway:method", e.g. "basic:advance" (got {value!r})'
+            )
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _together(self) -> OrderSyncSettings:
+        if self.branch_number is not None and self.workplace_number is None:
+            raise ValueError(
+                "workplace_number is required with branch_number: MplusKASSA needs a workplace "
+                "for orders booked in a branch other than the default"
+            )
+        if self.cancel_sync and not self.shop_cancelled_statuses():
+            raise ValueError(
+                "cancel_sync needs the shop status that means cancelled: set "
+                "cancelled_statuses or status_write_back['cancelled']"
+            )
+        return self
+
+    def shop_cancelled_statuses(self) -> set[int]:
+        """Shop status ids that mean the order was cancelled."""
+        found = set(self.cancelled_statuses)
+        if "cancelled" in self.status_write_back:
+            found.add(self.status_write_back["cancelled"])
+        return found

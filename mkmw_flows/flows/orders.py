@@ -1,0 +1,107 @@
+"""Prefect wiring of the orders and customers flow (``sync-orders``).
+
+The logic lives in :mod:`mkmw_flows.sync.orders` (shop -> MplusKASSA) and
+:mod:`mkmw_flows.sync.orders_reverse` (MplusKASSA -> shop); here are only the flow, one task
+per batch of orders, the artifacts and the events. The direction comes from the settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from mkmw_flows.flows.common import artifact_key, publish_report, sync_context
+from mkmw_flows.sync.orders import FLOW, BatchFunction, run_shop_to_mplus
+from mkmw_flows.sync.orders_reverse import REVERSE_FLOW, run_mplus_to_shop
+from mkmw_flows.sync.report import RecordResult, RunReport
+
+
+class _Box:
+    """Hands plain objects to a task untouched (Prefect does not walk them)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+@task(name="orders-batch", cache_policy=NO_CACHE)
+def orders_batch(function: _Box, orders: _Box) -> _Box:
+    """Take one batch of orders through the steps and commit it (boxed results)."""
+    results: list[RecordResult] = function.value(orders.value)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
+    get_run_logger().info("orders batch of %d: %s", len(orders.value), counts)
+    return _Box(results)
+
+
+def _as_task(function: BatchFunction, orders: list[Any]) -> list[RecordResult]:
+    results: list[RecordResult] = orders_batch(_Box(function), _Box(orders)).value
+    return results
+
+
+@flow(name="sync-orders", log_prints=False)
+def sync_orders(
+    integration: str = "default",
+    dry_run: bool = False,
+    since: dt.datetime | None = None,
+    order_numbers: list[str] | None = None,
+) -> dict[str, Any]:
+    """Orders and customers between the shop and MplusKASSA, with status back to the shop.
+
+    Args:
+        integration: Name of the Integration block.
+        dry_run: Compute the full plan (field by field) and write nothing anywhere.
+        since: Backfill: read the source's orders from this moment instead of the cursor.
+        order_numbers: Only these orders (shop order numbers; MplusKASSA order ids in the
+            reverse direction).
+
+    Returns:
+        The run's summary (counts, calls, direction).
+    """
+    logger = get_run_logger()
+    with sync_context(integration, FLOW, dry_run=dry_run) as ctx:
+        settings = ctx.integration.orders
+        if not settings.enabled:
+            ctx.report.notes.append("The orders flow is switched off in the settings (enabled).")
+            return publish_report(ctx.report, calls=ctx.call_counts())
+        if settings.direction == "mplus_to_shop":
+            ctx.report.flow = REVERSE_FLOW
+            run_mplus_to_shop(ctx, since=since, order_ids=order_numbers, batch=_as_task)
+        else:
+            numbers = [int(n) for n in order_numbers] if order_numbers is not None else None
+            run_shop_to_mplus(ctx, since=since, order_numbers=numbers, batch=_as_task)
+        if dry_run:
+            _publish_plan(ctx.report)
+        summary = publish_report(
+            ctx.report,
+            calls=ctx.call_counts(),
+            extra={"direction": settings.direction},
+        )
+        logger.info("sync-orders %s (%s): %s", integration, settings.direction, summary["counts"])
+        return summary
+
+
+def _publish_plan(report: RunReport, limit: int = 300) -> None:
+    """The dry run's plan, field by field (old -> new), as a markdown artifact."""
+    planned = [r for r in report.results if r.changes]
+    lines = [
+        f"# Orders plan for {report.integration} (dry run: nothing was written)",
+        "",
+        f"{len(planned)} orders would be created or changed.",
+    ]
+    for r in planned[:limit]:
+        lines += ["", f"## {r.key}: {r.message}", "", "| field | old | new |", "|---|---|---|"]
+        for c in r.changes:
+            new = str(c.new).replace("|", "/")
+            lines.append(f"| {c.target} | {'' if c.old is None else c.old} | {new} |")
+    if len(planned) > limit:
+        lines.append(f"\n… {len(planned) - limit} more orders")
+    create_markdown_artifact(
+        key=artifact_key(report.integration, report.flow, "plan"),
+        markdown="\n".join(lines),
+        description="orders: what a run would write (dry run)",
+    )
