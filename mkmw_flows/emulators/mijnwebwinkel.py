@@ -209,7 +209,10 @@ class MijnWebwinkelEmulator:
         self.seed_info = seed_info
         self.counters = EmulatorCounters()
         self.rate_limit = StoreRateLimit(rate_limit)
-        self.wire_app = Starlette(routes=self._routes())
+        self.wire_app = Starlette(
+            routes=self._routes(),
+            exception_handlers={404: _unrouted, 405: _unrouted},
+        )
         self.faults = FaultInjector(
             self.wire_app,
             faults or FaultConfig(),
@@ -839,6 +842,13 @@ def _bad_param(name: str, message: str) -> HttpProblem:
     return HttpProblem(
         422, "Invalid Parameter", f"{name}: {message}", [{"field": name, "message": message}]
     )
+
+
+async def _unrouted(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer with a problem body too."""
+    status = getattr(exc, "status_code", 404)
+    title = "Not Found" if status == 404 else "Method Not Allowed"
+    return problem_response(status, title, f"{request.method} {request.url.path}")
 
 
 def _server_fault() -> tuple[int, list[tuple[bytes, bytes]], bytes]:

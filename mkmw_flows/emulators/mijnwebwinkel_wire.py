@@ -9,6 +9,7 @@ the shop answers. The serialisers turn backend records into spec-shaped JSON; wi
 from __future__ import annotations
 
 import re
+import uuid as uuidlib
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -46,7 +47,18 @@ def _int_in(value: Any) -> Any:
     return value
 
 
+def _uuid_in(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        uuidlib.UUID(value)
+    except ValueError:
+        raise ValueError("must be a UUID") from None
+    return value
+
+
 DecimalIn = Annotated[Decimal, BeforeValidator(_decimal_in)]
+UuidIn = Annotated[str, BeforeValidator(_uuid_in)]
 LooseInt = Annotated[int, BeforeValidator(_int_in)]
 
 
@@ -69,7 +81,7 @@ class CategoryLinkIn(_Body):
 
 class ListOptionRefIn(_Body):
     id: int
-    image_ids: list[str] = Field(default_factory=list)
+    image_ids: list[UuidIn] = Field(default_factory=list)
 
 
 class ListIn(_Body):
@@ -79,7 +91,7 @@ class ListIn(_Body):
 
 
 class ImageIn(_Body):
-    id: str | None = None
+    id: UuidIn | None = None
     url: str | None = None
     position: int | None = None
 
