@@ -7,6 +7,10 @@ from typing import Literal
 from prefect.blocks.core import Block
 from pydantic import Field
 
+from mkmw_flows.mapping.fieldmap import FieldMap
+from mkmw_flows.mapping.filters import ProductFilters
+from mkmw_flows.mapping.product_defaults import DEFAULT_FEATURES
+
 
 class ProductSyncSettings(Block):
     """Settings of the products and categories flow."""
@@ -30,4 +34,47 @@ class ProductSyncSettings(Block):
     category_map: dict[str, str] = Field(
         default_factory=dict,
         description="MplusKASSA article group number -> existing shop category id.",
+    )
+    sync_categories: bool = Field(
+        default=True,
+        description="Create and update shop categories from the MplusKASSA article groups.",
+    )
+    field_map: FieldMap = Field(
+        default_factory=FieldMap,
+        description=(
+            "Your field rules, laid over the default map (same target: yours wins). Each rule: "
+            "target (shop path, e.g. price.default), source (MplusKASSA field) or value, "
+            "transforms, policy (always / create_only / if_unchanged)."
+        ),
+    )
+    filters: ProductFilters = Field(
+        default_factory=ProductFilters,
+        description="Which articles go to the shop (groups, turnover groups, SKUs, field values).",
+    )
+    variant_axes: dict[str, str] = Field(
+        default_factory=lambda: {"colour": "Kleur", "size": "Maat"},
+        description="MplusKASSA article field -> shop option list name (the variant axes).",
+    )
+    option_lists: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "Shop option list name -> id of a list made in the shop's back office, used for "
+            "new variant products (the shop API cannot create lists)."
+        ),
+    )
+    features: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_FEATURES),
+        description="MplusKASSA article field -> name of a visible shop feature (extra.visible).",
+    )
+    page_size: int = Field(
+        default=1000, ge=1, le=5000, description="MplusKASSA articles read per page (batch)."
+    )
+    write_concurrency: int = Field(
+        default=8, ge=1, le=32, description="Shop writes in flight at once."
+    )
+    reverse_vat_code: int = Field(
+        default=1, description="Reverse direction: MplusKASSA VAT code of new articles."
+    )
+    reverse_turnover_group: int | None = Field(
+        default=None, description="Reverse direction: turnover group of new articles."
     )

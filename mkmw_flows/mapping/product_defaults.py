@@ -1,0 +1,78 @@
+"""The default field map of the products flow (MplusKASSA -> MijnWebwinkel) and its reverse.
+
+The source record of a product (see :func:`mkmw_flows.sync.product_source.source_record`)
+holds every MplusKASSA article field in snake_case plus computed fields: ``name``, ``sku``,
+``price`` (incl. or excl. VAT per the shop's ``prices_include_tax``), ``taxable``,
+``description``, ``action_price``. A user's field map is laid over this default: a rule for
+the same target replaces the default rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mkmw_flows.mapping.fieldmap import FieldMap, FieldRule, TransformStep
+
+#: Default features: MplusKASSA article field -> name of the shop's visible extra field.
+DEFAULT_FEATURES: dict[str, str] = {"brand_name": "Merk"}
+
+
+def default_field_map(features: Mapping[str, str] | None = None) -> FieldMap:
+    """The map that works out of the box.
+
+    Args:
+        features: Source field -> visible feature name (``extra.visible.<name>``).
+
+    Returns:
+        The default :class:`FieldMap` (shop article paths as targets).
+    """
+    rules = [
+        FieldRule(target="name", source="name"),
+        FieldRule(target="sku", source="sku"),
+        FieldRule(target="description", source="description", policy="create_only"),
+        FieldRule(target="price.default", source="price"),
+        FieldRule(target="price.action", source="action_price"),
+        FieldRule(target="price.purchase", source="purchase_price"),
+        FieldRule(target="taxable", source="taxable"),
+        FieldRule(target="extra.invisible.barcode", source="barcode"),
+        FieldRule(
+            target="meta_title",
+            source="name",
+            transforms=[TransformStep(name="truncate", args={"length": 70})],
+            policy="if_unchanged",
+        ),
+        FieldRule(
+            target="meta_description",
+            source="description",
+            transforms=[
+                TransformStep(name="strip_html"),
+                TransformStep(name="truncate", args={"length": 160}),
+            ],
+            policy="if_unchanged",
+        ),
+    ]
+    for source, label in (DEFAULT_FEATURES if features is None else features).items():
+        rules.append(FieldRule(target=f"extra.visible.{label}", source=source))
+    return FieldMap(fields=rules)
+
+
+def default_reverse_field_map() -> FieldMap:
+    """The map of the reverse direction: shop article -> MplusKASSA article fields.
+
+    Sources are shop article paths (``price.default``, ``extra.invisible.barcode``); targets
+    are :class:`mkmw_flows.mplus.models.Article` field names. ``price`` becomes ``price_incl``
+    or ``price_excl`` per the shop's ``prices_include_tax`` (done by the flow).
+    """
+    return FieldMap(
+        fields=[
+            FieldRule(target="description", source="name"),
+            FieldRule(target="price", source="price.default"),
+            FieldRule(target="barcode", source="extra.invisible.barcode"),
+            FieldRule(
+                target="extra_text",
+                source="description",
+                transforms=[TransformStep(name="strip_html")],
+                policy="create_only",
+            ),
+        ]
+    )

@@ -1,0 +1,727 @@
+"""The products flow, MplusKASSA -> MijnWebwinkel: plan a page of products, then apply it.
+
+Per product the importer steps run in order: filter -> find the shop article (binding first,
+then SKU) -> map (datamapper, update policies, hashes of what we last wrote) -> create, update,
+hide or delete -> bind (the ``product`` binding, and one ``article`` binding per MplusKASSA
+article with its variant) -> record the outcome. A page is planned as a whole, so a dry run is
+the same code without the apply step; its bindings, ledger rows and the syncMarker cursor are
+committed in one transaction after the page's shop writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from mkmw_flows.mapping import FieldChange, FieldMap, TransformError, hashes_of, nest, plan_changes
+from mkmw_flows.mapping.fieldmap import get_path
+from mkmw_flows.mapping.filters import filter_reason
+from mkmw_flows.mapping.product_defaults import default_field_map
+from mkmw_flows.mijnwebwinkel.errors import MijnWebwinkelError
+from mkmw_flows.mijnwebwinkel.models import Article as ShopArticle
+from mkmw_flows.mijnwebwinkel.models import (
+    ArticleInput,
+    ArticleList,
+    ArticlePatch,
+    CategoryLinkInput,
+    ListAttach,
+    ListOptionAttach,
+    NewListOption,
+)
+from mkmw_flows.mplus.models import Product
+from mkmw_flows.mplus.paging import iter_product_pages, product_marker
+from mkmw_flows.state import Binding, Outcome
+from mkmw_flows.sync.categories import CategoryIndex
+from mkmw_flows.sync.context import SyncContext
+from mkmw_flows.sync.keys import ARTICLE, PRODUCT, variant_key
+from mkmw_flows.sync.product_source import (
+    SourceProduct,
+    is_variant_product,
+    source_record,
+    variant_combos,
+)
+from mkmw_flows.sync.reasons import Reason
+from mkmw_flows.sync.report import RecordResult, write_outcomes
+
+FLOW = "products"
+CURSOR = "products.article_marker"
+LAST_RUN = "products.last_run_started"
+_STRUCTURAL = ("categories", "lists")
+
+
+@dataclass
+class ProductPlan:
+    """What to do with one MplusKASSA product.
+
+    Attributes:
+        src: The product, mapped.
+        action: create, update, unchanged, hide, delete or skip.
+        shop_id: The shop article id (None when creating).
+        current: The shop article as read (None when creating).
+        binding: The binding holding the field hashes (product or article binding).
+        mapped: Mapped values by shop path (None values left out).
+        changes: Fields to write (``set``) or held back (``conflict``).
+        links: Desired category links of the shop article.
+        lists: Desired option names per option list name (variant products).
+        list_ids: Option list name -> shop list id.
+        reason: Reason code of a skip, failure or conflict.
+        message: Plain words for the ledger.
+    """
+
+    src: SourceProduct
+    action: str
+    shop_id: int | None = None
+    current: ShopArticle | None = None
+    binding: Binding | None = None
+    mapped: dict[str, Any] = field(default_factory=dict)
+    changes: list[FieldChange] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    list_ids: dict[str, int] = field(default_factory=dict)
+    reason: Reason | None = None
+    message: str = ""
+
+    @property
+    def writes(self) -> list[FieldChange]:
+        """The changes that are written."""
+        return [c for c in self.changes if c.action == "set"]
+
+
+@dataclass
+class PageResult:
+    """The outcome of one page: results, and the bindings to write and delete."""
+
+    results: list[RecordResult] = field(default_factory=list)
+    puts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    deletes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def current_values(article: ShopArticle, targets: Iterable[str]) -> dict[str, Any]:
+    """The shop article's values at the field map's target paths."""
+    data = article.model_dump(mode="python")
+    values = {}
+    for target in targets:
+        value = get_path(data, target)
+        values[target] = "" if value is None and target.startswith("extra.") else value
+    return values
+
+
+class ProductSync:
+    """One run of the products flow (MplusKASSA -> shop) for one integration.
+
+    Args:
+        ctx: The run's context.
+        full: Read the whole catalogue and compare, instead of the changes since the cursor.
+        skus: Only these SKUs (article numbers, or product numbers of variant products).
+    """
+
+    def __init__(self, ctx: SyncContext, *, full: bool = False, skus: list[str] | None = None):
+        self.ctx = ctx
+        self.settings = ctx.integration.products
+        self.full = full
+        self.skus = skus
+        self.field_map: FieldMap = default_field_map(self.settings.features).merged(
+            self.settings.field_map
+        )
+        self.rules = self.field_map.rules()
+        self.categories = CategoryIndex()
+        self.plans: list[ProductPlan] = []
+        self._store_info: Any = None
+        self._sku_index: dict[str, ShopArticle] | None = None
+        self._lists: dict[int, ArticleList] = {}
+        # shop time (naive) a little before this run started: where a lost write would be
+        self.started = (dt.datetime.now() - dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S")
+
+    # ---- reading --------------------------------------------------------------------------
+
+    @property
+    def prices_include_tax(self) -> bool:
+        """The shop's price convention (read once per run)."""
+        if self._store_info is None:
+            self._store_info = self.ctx.shop.get_store()
+        return bool(self._store_info.prices_include_tax)
+
+    def batches(self) -> Iterator[tuple[list[Product], int | None]]:
+        """Pages of products with the cursor value each one covers (None: no cursor).
+
+        Held records come first (taken again on every run until they go through); then the
+        feed from the cursor (or from the start with ``full``), or just the asked SKUs.
+        """
+        client = self.ctx.mplus
+        if self.skus is not None:
+            numbers = [int(s) for s in self.skus if s.strip().isdigit()]
+            for bad in (s for s in self.skus if not s.strip().isdigit()):
+                self.ctx.report.add(
+                    RecordResult(
+                        "product",
+                        bad,
+                        Outcome.SKIPPED,
+                        Reason.SKU_NOT_NUMERIC,
+                        f"{bad} is not a MplusKASSA article or product number",
+                    )
+                )
+            if numbers:
+                yield self._by_numbers(numbers), None
+            return
+        held = [h.record_key for h in self.ctx.store.held(self.ctx.name, FLOW)]
+        numbers = [int(k) for k in held if k.isdigit()]
+        if numbers:
+            yield self._by_numbers(numbers), None
+        stored = self.ctx.store.get_cursor(self.ctx.name, CURSOR)
+        since = 0 if self.full or stored is None else int(stored) + 1
+        for page in iter_product_pages(client, since, self.settings.page_size):
+            last = page.last_marker
+            if stored is not None and int(stored) > last:
+                last = int(stored)
+            yield page.items, last
+
+    def _by_numbers(self, numbers: list[int]) -> list[Product]:
+        found = {p.product_number: p for p in self.ctx.mplus.get_products(article_numbers=numbers)}
+        for product in self.ctx.mplus.get_products(product_numbers=numbers):
+            found.setdefault(product.product_number, product)
+        return list(found.values())
+
+    def _sku_lookup(self, sku: str) -> ShopArticle | None:
+        """A shop article by SKU, for products without a binding (first sync, or a lost one).
+
+        The first run (no article bindings yet) and full runs scan the whole shop once; later
+        runs scan only articles created since the previous run started, which is where a
+        write whose binding was lost would be.
+        """
+        if self._sku_index is None:
+            first = self.ctx.store.get_cursor(self.ctx.name, CURSOR) is None
+            last_run = self.ctx.store.get_cursor(self.ctx.name, LAST_RUN)
+            if self.full or first or last_run is None:
+                articles = self.ctx.shop.iter_articles(concurrency=4)
+            else:
+                articles = self.ctx.shop.iter_articles(created_start_date=last_run)
+            self._sku_index = {}
+            for article in articles:
+                if article.sku:
+                    self._sku_index.setdefault(article.sku.strip(), article)
+        return self._sku_index.get(sku)
+
+    def _option_list(self, list_id: int) -> ArticleList:
+        if list_id not in self._lists:
+            self._lists[list_id] = self.ctx.shop.get_article_list(list_id)
+        return self._lists[list_id]
+
+    # ---- planning -------------------------------------------------------------------------
+
+    def source(self, product: Product) -> SourceProduct:
+        """Filter the product's articles and build its source record."""
+        axes = self.settings.variant_axes
+        kind = "variant" if is_variant_product(product, axes) else "simple"
+        passing, left_out = [], {}
+        for article in product.articles:
+            reason = filter_reason(
+                article.model_dump(),
+                product.group_numbers,
+                self.settings.filters,
+                only_webshop=self.settings.only_webshop_articles,
+            )
+            if reason is None:
+                passing.append(article)
+            else:
+                left_out[int(article.article_number or 0)] = reason
+        if kind == "simple":
+            sku = str(product.articles[0].article_number) if product.articles else ""
+        else:
+            sku = str(product.product_number)
+        src = SourceProduct(product, kind, sku, passing, left_out)
+        if kind == "variant" and passing:
+            src.combos, problems = variant_combos(passing, axes)
+            src.left_out.update(problems)
+            src.articles = [a for a in passing if int(a.article_number or 0) in src.combos]
+        if src.articles:
+            src.record = source_record(
+                product, src.articles, kind=kind, prices_include_tax=self.prices_include_tax
+            )
+        return src
+
+    def plan_page(self, products: list[Product]) -> list[ProductPlan]:
+        """Plan every product of a page (reads only: bindings, the bound shop articles)."""
+        sources = [self.source(p) for p in products if p.articles]
+        product_keys = [str(s.product_number) for s in sources if s.kind == "variant"]
+        article_keys = [str(a.article_number) for s in sources for a in s.product.articles]
+        by_product = self.ctx.store.bindings_by_mplus_keys(self.ctx.name, PRODUCT, product_keys)
+        by_article = self.ctx.store.bindings_by_mplus_keys(self.ctx.name, ARTICLE, article_keys)
+        holders: dict[int, Binding | None] = {}
+        for src in sources:
+            if src.kind == "variant":
+                holders[src.product_number] = by_product.get(str(src.product_number))
+            else:
+                holders[src.product_number] = by_article.get(src.sku)
+        ids = [int(b.shop_key) for b in holders.values() if b is not None]
+        shop = {a.id: a for a in self.ctx.shop.iter_articles(ids=ids)} if ids else {}
+        plans = []
+        for src in sources:
+            binding = holders[src.product_number]
+            current = shop.get(int(binding.shop_key)) if binding is not None else None
+            plans.append(self.plan_product(src, binding, current, by_article))
+        return plans
+
+    def plan_product(
+        self,
+        src: SourceProduct,
+        binding: Binding | None,
+        current: ShopArticle | None,
+        article_bindings: dict[str, Binding],
+    ) -> ProductPlan:
+        """Plan one product (see :class:`ProductPlan`)."""
+        plan = ProductPlan(src, "skip", binding=binding, current=current)
+        if current is not None:
+            plan.shop_id = current.id
+        elif binding is not None:
+            plan.binding = None  # the shop article is gone: make it again
+        if current is None and src.articles:
+            match = self._sku_lookup(src.sku)
+            if match is not None:
+                owner = self.ctx.store.find_binding(
+                    self.ctx.name,
+                    PRODUCT if src.kind == "variant" else ARTICLE,
+                    shop_key=str(match.id),
+                )
+                if owner is not None and owner.mplus_key != (
+                    str(src.product_number) if src.kind == "variant" else src.sku
+                ):
+                    plan.reason = Reason.SKU_DUPLICATE
+                    plan.message = (
+                        f"SKU {src.sku}: the shop article with this SKU is already linked to "
+                        f"MplusKASSA {owner.mplus_key}"
+                    )
+                    return plan
+                plan.current, plan.shop_id = match, match.id
+        if not src.articles:
+            return self._plan_gone(plan)
+        try:
+            mapped = self.field_map.apply(src.record)
+        except TransformError as exc:
+            plan.action, plan.reason = "fail", Reason.MAPPING_ERROR
+            plan.message = f"SKU {src.sku}: {exc}"
+            return plan
+        hashes = plan.binding.field_hashes if plan.binding is not None else {}
+        plan.mapped = {k: v for k, v in mapped.items() if v is not None or k in hashes}
+        for target, value in list(plan.mapped.items()):
+            if target.startswith("extra.") and value is not None:
+                plan.mapped[target] = str(value)
+        creating = plan.current is None
+        current_map = current_values(plan.current, plan.mapped) if plan.current else None
+        plan.changes = plan_changes(
+            plan.mapped, self.rules, creating=creating, written_hashes=hashes, current=current_map
+        )
+        plan.links = self._links(plan.current, src, visible=True)
+        old_links = _link_state(plan.current.categories) if plan.current else []
+        if creating or _link_state(plan.links) != old_links:
+            plan.changes.append(FieldChange("categories", old_links, _link_state(plan.links)))
+        if src.kind == "variant":
+            problem = self._plan_lists(plan)
+            if problem:
+                return problem
+        if creating:
+            plan.action = "create"
+        elif plan.writes:
+            plan.action = "update"
+        else:
+            plan.action = "unchanged"
+        conflicts = [c for c in plan.changes if c.action == "conflict"]
+        if conflicts:
+            plan.reason = Reason.FIELD_CONFLICT
+            plan.message = "; ".join(
+                f"{c.target} was changed in the shop, kept {c.old!r} (MplusKASSA has {c.new!r})"
+                for c in conflicts
+            )
+        return plan
+
+    def _plan_gone(self, plan: ProductPlan) -> ProductPlan:
+        src = plan.src
+        why = "; ".join(sorted(set(src.left_out.values()))) or "no articles"
+        if plan.current is None or plan.binding is None:
+            plan.reason, plan.message = Reason.FILTERED_OUT, f"SKU {src.sku}: {why}"
+            return plan
+        if self.settings.deactivated_action == "delete":
+            plan.action = "delete"
+            plan.changes = [FieldChange("article", plan.current.id, None)]
+            plan.message = f"SKU {src.sku}: deleted from the shop ({why})"
+            return plan
+        plan.links = self._links(plan.current, src, visible=False)
+        old = _link_state(plan.current.categories)
+        if _link_state(plan.links) != old:
+            plan.action = "hide"
+            plan.changes = [FieldChange("categories", old, _link_state(plan.links))]
+            plan.message = f"SKU {src.sku}: hidden in the shop ({why})"
+        else:
+            plan.action = "unchanged"
+            plan.message = f"SKU {src.sku}: stays hidden ({why})"
+        return plan
+
+    def _links(
+        self, current: ShopArticle | None, src: SourceProduct, *, visible: bool
+    ) -> list[dict[str, Any]]:
+        """Category links: the product's groups, plus links the shop owner made to other pages."""
+        ids = [
+            self.categories.shop_ids[g]
+            for g in src.product.group_numbers
+            if g in self.categories.shop_ids
+        ]
+        links = [{"category_id": cid, "is_active": visible} for cid in dict.fromkeys(ids)]
+        if current is not None:
+            for link in current.categories:
+                if link.category_id not in self.categories.managed and link.category_id not in ids:
+                    links.append(
+                        {"category_id": link.category_id, "is_active": bool(link.is_active)}
+                    )
+        return links
+
+    def _plan_lists(self, plan: ProductPlan) -> ProductPlan | None:
+        """Desired option lists of a variant product; a skip plan when a list is missing."""
+        src = plan.src
+        plan.lists = src.axis_values(self.settings.variant_axes)
+        current_lists = {lst.name: lst for lst in plan.current.lists} if plan.current else {}
+        missing = []
+        for name in plan.lists:
+            if name in current_lists and current_lists[name].id is not None:
+                plan.list_ids[name] = int(current_lists[name].id or 0)
+            elif name in self.settings.option_lists:
+                plan.list_ids[name] = self.settings.option_lists[name]
+            else:
+                missing.append(name)
+        if missing:
+            plan.action, plan.reason = "fail", Reason.OPTION_LIST_MISSING
+            plan.message = (
+                f"SKU {src.sku}: no shop option list for {', '.join(missing)}; make it in the "
+                "shop's back office and set its id in option_lists"
+            )
+            return plan
+        old = {
+            name: [o.name for o in current_lists[name].options]
+            for name in plan.lists
+            if name in current_lists
+        }
+        extra_lists = [n for n in current_lists if n not in plan.lists]
+        if plan.current is None or old != plan.lists or extra_lists:
+            plan.changes.append(FieldChange("lists", old or None, plan.lists))
+        return None
+
+    # ---- applying -------------------------------------------------------------------------
+
+    def ensure_options(self, plans: list[ProductPlan]) -> None:
+        """Add the option names the page needs to their lists (one call per list)."""
+        wanted: dict[int, list[str]] = {}
+        for plan in plans:
+            if plan.action not in ("create", "update") or not any(
+                c.target == "lists" for c in plan.writes
+            ):
+                continue
+            for name, values in plan.lists.items():
+                bucket = wanted.setdefault(plan.list_ids[name], [])
+                bucket.extend(v for v in values if v not in bucket)
+        for list_id, names in wanted.items():
+            known = {o.name for o in self._option_list(list_id).options}
+            new = [n for n in names if n not in known]
+            if new:
+                self._lists[list_id] = self.ctx.shop.add_list_options(
+                    list_id, [NewListOption(name=n) for n in new]
+                )
+
+    def _list_attach(self, plan: ProductPlan) -> list[ListAttach]:
+        attach = []
+        for name, values in plan.lists.items():
+            option_list = self._option_list(plan.list_ids[name])
+            ids = {o.name: o.id for o in option_list.options}
+            attach.append(
+                ListAttach(
+                    id=plan.list_ids[name],
+                    options=[ListOptionAttach(id=int(ids[v] or 0)) for v in values],
+                )
+            )
+        return attach
+
+    def apply(self, plan: ProductPlan) -> tuple[ShopArticle | None, RecordResult]:
+        """Write one planned product to the shop; never raises for a shop refusal."""
+        src = plan.src
+        try:
+            article = plan.current
+            if plan.action in ("create", "update"):
+                values = {c.target: c.new for c in plan.writes if c.target not in _STRUCTURAL}
+                body: dict[str, Any] = nest(values)
+                targets = {c.target for c in plan.writes}
+                if "categories" in targets:
+                    body["categories"] = [CategoryLinkInput(**link) for link in plan.links]
+                if "lists" in targets:
+                    body["lists"] = self._list_attach(plan)
+                if plan.action == "create":
+                    article = self.ctx.shop.create_article(ArticleInput(**body))
+                else:
+                    article = self.ctx.shop.update_article(
+                        int(plan.shop_id or 0), ArticlePatch(**body)
+                    )
+            elif plan.action == "hide":
+                links = [CategoryLinkInput(**link) for link in plan.links]
+                article = self.ctx.shop.update_article(
+                    int(plan.shop_id or 0), ArticlePatch(categories=links)
+                )
+            elif plan.action == "delete":
+                self.ctx.shop.delete_article(int(plan.shop_id or 0))
+                article = None
+        except MijnWebwinkelError as exc:
+            reason = Reason.API_UNAVAILABLE if exc.retryable else Reason.REJECTED_BY_SHOP
+            return plan.current, RecordResult(
+                "product",
+                src.sku,
+                Outcome.FAILED,
+                reason,
+                f"SKU {src.sku}: the shop did not take the {plan.action} ({exc})",
+                changes=plan.writes,
+                hold=True,
+            )
+        except (ValueError, TypeError) as exc:
+            return plan.current, RecordResult(
+                "product",
+                src.sku,
+                Outcome.FAILED,
+                Reason.MAPPING_ERROR,
+                f"SKU {src.sku}: the mapped values do not fit a shop article ({exc})",
+                hold=True,
+            )
+        return article, self.result(plan)
+
+    def result(self, plan: ProductPlan) -> RecordResult:
+        """The ledger result of a plan (applied, or planned in a dry run)."""
+        src = plan.src
+        outcome = {
+            "create": Outcome.CREATED,
+            "update": Outcome.UPDATED,
+            "hide": Outcome.UPDATED,
+            "delete": Outcome.UPDATED,
+            "unchanged": Outcome.UNCHANGED,
+            "skip": Outcome.SKIPPED,
+            "fail": Outcome.SKIPPED,
+        }[plan.action]
+        message = plan.message
+        if not message:
+            kind = "variant product" if src.kind == "variant" else "article"
+            verb = {"create": "created", "update": "updated", "unchanged": "unchanged"}.get(
+                plan.action, plan.action
+            )
+            fields = ", ".join(c.target for c in plan.writes)
+            message = f"SKU {src.sku} ({kind} {src.record.get('name', '')}): {verb}"
+            if plan.action == "update":
+                message += f" ({fields})"
+        left = [f"article {n}: {why}" for n, why in sorted(src.left_out.items()) if src.articles]
+        if left:
+            message += "; left out " + "; ".join(left)
+        return RecordResult(
+            "product",
+            src.sku,
+            outcome,
+            plan.reason,
+            message,
+            changes=plan.changes,
+            source={"product_number": src.product_number, "sku": src.sku},
+            sent={c.target: c.new for c in plan.writes} or None,
+            hold=plan.action == "fail" or plan.reason == Reason.MAPPING_ERROR,
+        )
+
+    def bindings_for(self, plan: ProductPlan, article: ShopArticle | None) -> PageResult:
+        """The binding writes that record where a product now lives in the shop."""
+        out = PageResult()
+        src = plan.src
+        if article is None:
+            if plan.action == "delete":
+                if src.kind == "variant":
+                    out.deletes.append((PRODUCT, str(src.product_number)))
+                for a in src.product.articles:
+                    out.deletes.append((ARTICLE, str(a.article_number)))
+            return out
+        shop_key = str(article.id)
+        written = {c.target: c.new for c in plan.writes}
+        holds = {}
+        if plan.current is not None:
+            now = current_values(plan.current, plan.mapped)
+            holds = {t: v for t, v in plan.mapped.items() if now.get(t) == v}
+        conflicted = {c.target for c in plan.changes if c.action == "conflict"}
+        kept = {t: v for t, v in {**holds, **written}.items() if t not in conflicted}
+        kept.update({k: v for k, v in plan.mapped.items() if plan.action == "create"})
+        hashes = {k: v for k, v in hashes_of(kept).items() if k not in _STRUCTURAL}
+        old = plan.binding
+        if src.kind == "simple":
+            lead = src.sku
+            if _differs(old, shop_key, "", hashes, {}):
+                out.puts.append(
+                    (ARTICLE, {"mplus_key": lead, "shop_key": shop_key, "field_hashes": hashes})
+                )
+            return out
+        names = {lst.id: lst.name for lst in article.lists}
+        lists_extra = {
+            str(plan.list_ids[n]): v for n, v in plan.lists.items() if n in plan.list_ids
+        }
+        extra = {"lists": lists_extra}
+        if _differs(old, shop_key, "", hashes, extra):
+            out.puts.append(
+                (
+                    PRODUCT,
+                    {
+                        "mplus_key": str(src.product_number),
+                        "shop_key": shop_key,
+                        "field_hashes": hashes,
+                        "extra": extra,
+                    },
+                )
+            )
+        variants = {}
+        for variant in article.variants:
+            options = {
+                names.get(lid, str(lid)): name for lid, name in variant.option_names().items()
+            }
+            variants[variant_key(options)] = variant.id
+        existing = self.ctx.store.bindings_by_mplus_keys(
+            self.ctx.name, ARTICLE, [str(a.article_number) for a in src.product.articles]
+        )
+        for a in src.product.articles:
+            number = str(a.article_number)
+            combo = src.combos.get(int(a.article_number or 0))
+            key = variant_key(combo) if combo else ""
+            vid = variants.get(key) if combo else None
+            if vid is None:
+                if number in existing:
+                    out.deletes.append((ARTICLE, number))
+                continue
+            if _differs(existing.get(number), shop_key, key, {}, {"variant_id": vid}):
+                out.puts.append(
+                    (
+                        ARTICLE,
+                        {
+                            "mplus_key": number,
+                            "shop_key": shop_key,
+                            "variant_key": key,
+                            "extra": {"variant_id": vid},
+                        },
+                    )
+                )
+        return out
+
+    def repair_shared_lists(self, plans: list[ProductPlan], added: set[int]) -> list[RecordResult]:
+        """Put back the options of other bound articles on a list that just got new options.
+
+        The shop offers every option of an attached list to each article using it once the
+        option is added, so articles outside this page that share the list are set back to
+        their own options (a write each, only when a list gains a brand-new option).
+        """
+        if not added:
+            return []
+        in_page = {p.shop_id for p in plans if p.shop_id is not None}
+        results = []
+        for binding in self.ctx.store.bindings(self.ctx.name, PRODUCT):
+            lists = binding.extra.get("lists", {})
+            if int(binding.shop_key) in in_page or not added & {int(k) for k in lists}:
+                continue
+            attach = []
+            for list_id, values in lists.items():
+                ids = {o.name: o.id for o in self._option_list(int(list_id)).options}
+                attach.append(
+                    ListAttach(
+                        id=int(list_id),
+                        options=[ListOptionAttach(id=int(ids[v] or 0)) for v in values if v in ids],
+                    )
+                )
+            try:
+                self.ctx.shop.update_article(int(binding.shop_key), ArticlePatch(lists=attach))
+            except MijnWebwinkelError as exc:
+                results.append(
+                    RecordResult(
+                        "product",
+                        binding.mplus_key,
+                        Outcome.FAILED,
+                        Reason.REJECTED_BY_SHOP,
+                        f"product {binding.mplus_key}: could not restore its options ({exc})",
+                    )
+                )
+        return results
+
+    def run_page(self, products: list[Product], cursor: int | None) -> list[RecordResult]:
+        """Plan and (unless a dry run) apply one page, then commit it with its cursor."""
+        plans = self.plan_page(products)
+        self.plans.extend(plans)
+        page = PageResult()
+        if self.ctx.dry_run:
+            page.results = [self.result(p) for p in plans]
+            self.ctx.report.extend(page.results)
+            return page.results
+        before = {lid: {o.name for o in lst.options} for lid, lst in self._lists.items()}
+        added: set[int] = set()
+        try:
+            self.ensure_options(plans)
+        except MijnWebwinkelError as exc:
+            for plan in plans:
+                if any(c.target == "lists" for c in plan.writes):
+                    plan.action, plan.reason = "fail", Reason.REJECTED_BY_SHOP
+                    plan.message = f"SKU {plan.src.sku}: the shop refused new options ({exc})"
+        for lid, lst in self._lists.items():
+            if lid in before and {o.name for o in lst.options} - before[lid]:
+                added.add(lid)
+        writers = max(1, self.settings.write_concurrency)
+        with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="mkmw-products") as pool:
+            applied = list(pool.map(self._apply_and_bind, plans))
+        for result, bindings in applied:
+            page.results.append(result)
+            page.puts.extend(bindings.puts)
+            page.deletes.extend(bindings.deletes)
+        page.results.extend(self.repair_shared_lists(plans, added))
+        self.ctx.report.extend(page.results)
+        with self.ctx.store.transaction() as tx:
+            for entity, key in page.deletes:
+                tx.delete_binding(self.ctx.name, entity, key)
+            for entity, put in page.puts:
+                tx.put_binding(self.ctx.name, entity, **put)
+            write_outcomes(tx, self.ctx.report, page.results)
+            if cursor is not None:
+                tx.set_cursor(self.ctx.name, CURSOR, str(cursor))
+        return page.results
+
+    def _apply_and_bind(self, plan: ProductPlan) -> tuple[RecordResult, PageResult]:
+        if plan.action in ("skip", "fail"):
+            return self.result(plan), PageResult()
+        article, result = self.apply(plan)
+        if result.outcome == Outcome.FAILED:
+            return result, PageResult()
+        return result, self.bindings_for(plan, article)
+
+    def finish(self) -> None:
+        """Remember when this run started (a later run scans shop articles created since)."""
+        if not self.ctx.dry_run and self.skus is None:
+            self.ctx.store.set_cursor(self.ctx.name, LAST_RUN, self.started)
+
+
+def _link_state(links: Iterable[Any]) -> list[list[Any]]:
+    state = []
+    for link in links:
+        if isinstance(link, dict):
+            state.append([int(link["category_id"]), bool(link.get("is_active", True))])
+        else:
+            state.append([int(link.category_id), link.is_active is not False])
+    return sorted(state)
+
+
+def _differs(
+    binding: Binding | None,
+    shop_key: str,
+    variant: str,
+    hashes: dict[str, str],
+    extra: dict[str, Any],
+) -> bool:
+    if binding is None:
+        return True
+    if binding.shop_key != shop_key or binding.variant_key != variant:
+        return True
+    if any(binding.field_hashes.get(k) != v for k, v in hashes.items()):
+        return True
+    return any(binding.extra.get(k) != v for k, v in extra.items())
+
+
+def marker_of(products: list[Product]) -> int:
+    """The highest article syncMarker of some products (0 when none)."""
+    return max((product_marker(p) for p in products), default=0)
