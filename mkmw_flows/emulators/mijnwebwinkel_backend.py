@@ -404,7 +404,8 @@ class MijnWebwinkelBackend:
         self._variant_ids = itertools.count(90001)
         self._category_ids = itertools.count(301)
         self.next_order_number = 1001
-        self._order_cache: list[int] | None = None
+        self._ordered_cache: tuple[int, int, list[Article]] | None = None
+        self._article_changes = 0
 
     # ------------------------------------------------------------------ time & ids
 
@@ -702,12 +703,22 @@ class MijnWebwinkelBackend:
             article.categories = self._links(categories, article)
             self._set_images(article, images)
             self.articles[article.id] = article
+            self._article_changes += 1
             try:
                 self._set_lists(article, lists)
             except BackendError:
                 del self.articles[article.id]
                 raise
             return article
+
+    def ordered_articles(self) -> list[Article]:
+        """All articles in id order (cached until an article is added or deleted)."""
+        with self.lock:
+            cache = self._ordered_cache
+            if cache is None or cache[0] != len(self.articles) or cache[1] != self._article_changes:
+                listing = sorted(self.articles.values(), key=lambda a: a.id)
+                cache = self._ordered_cache = (len(self.articles), self._article_changes, listing)
+            return cache[2]
 
     def get_article(self, article_id: int, use_url_id: bool = False) -> Article:
         if use_url_id:
@@ -777,6 +788,7 @@ class MijnWebwinkelBackend:
         with self.lock:
             self.get_article(article_id)
             del self.articles[article_id]
+            self._article_changes += 1
 
     def set_stock(self, article_id: int, stock: int | None, variant_id: int | None = None) -> None:
         """Set article or variant stock (test helper; stamps ``updated``)."""
@@ -865,7 +877,7 @@ class MijnWebwinkelBackend:
     ) -> Sequence[Article]:
         """Articles in id order, filtered."""
         if ids is None and uuids is None and created == (None, None) and changed == (None, None):
-            return _Values(self.articles)
+            return self.ordered_articles()
         id_set = set(ids) if ids is not None else None
         uuid_set = set(uuids) if uuids is not None else None
         return [
@@ -1292,19 +1304,3 @@ def _address(data: dict[str, Any], where: str) -> Address:
 
 def _between(value: dt.datetime, start: dt.datetime | None, end: dt.datetime | None) -> bool:
     return (start is None or value >= start) and (end is None or value <= end)
-
-
-class _Values(Sequence[Article]):
-    """A sliceable live view of the articles in id order, without copying them per page."""
-
-    def __init__(self, articles: dict[int, Article]) -> None:
-        self._articles = articles
-
-    def __len__(self) -> int:
-        return len(self._articles)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            start, stop, step = index.indices(len(self._articles))
-            return list(itertools.islice(self._articles.values(), start, stop, step))
-        return list(self._articles.values())[index]
