@@ -126,3 +126,15 @@ def make_integration(tmp_path: Path) -> Callable[..., tuple[str, Integration]]:
         return block_name, block
 
     return make
+
+
+@pytest.fixture(scope="session")
+def known_secrets() -> set[str]:
+    """The secret values the suite configures (for the leak scan)."""
+    return KNOWN_SECRETS
+
+
+@pytest.fixture(scope="session")
+def leaked_log_records() -> list[str]:
+    """Log records of the session that carried a known secret."""
+    return LEAKED
