@@ -152,6 +152,23 @@ class StateStore:
                 found.update({b.mplus_key: b for b in session.exec(query)})
         return found
 
+    def bindings_by_shop_keys(
+        self, integration: str, entity: str, shop_keys: Iterable[str]
+    ) -> dict[str, Binding]:
+        """Bindings (variant_key "") for many shop keys in one query, keyed by shop_key."""
+        keys = list(dict.fromkeys(shop_keys))
+        found: dict[str, Binding] = {}
+        with Session(self.engine, expire_on_commit=False) as session:
+            for start in range(0, len(keys), 500):
+                query = select(Binding).where(
+                    Binding.integration == integration,
+                    Binding.entity == entity,
+                    Binding.variant_key == "",
+                    col(Binding.shop_key).in_(keys[start : start + 500]),
+                )
+                found.update({b.shop_key: b for b in session.exec(query)})
+        return found
+
     # -- cursors ------------------------------------------------------------------------
 
     def get_cursor(self, integration: str, name: str) -> str | None:
@@ -323,6 +340,40 @@ class StoreTransaction:
         self.session.add(binding)
         self.session.flush()
         return binding
+
+    def put_bindings(self, integration: str, entity: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Many :meth:`put_binding` calls of one entity in one query and one flush (batches).
+
+        Args:
+            integration: Integration name.
+            entity: The entity of every row.
+            rows: Keyword arguments of :meth:`put_binding` (``mplus_key``, ``shop_key``, ...).
+        """
+        keys = list(dict.fromkeys(str(row["mplus_key"]) for row in rows))
+        existing: dict[str, Binding] = {}
+        for start in range(0, len(keys), 500):
+            query = select(Binding).where(
+                Binding.integration == integration,
+                Binding.entity == entity,
+                col(Binding.mplus_key).in_(keys[start : start + 500]),
+            )
+            existing.update({b.mplus_key: b for b in self.session.exec(query)})
+        now = utcnow()
+        for row in rows:
+            key = str(row["mplus_key"])
+            binding = existing.get(key) or Binding(
+                integration=integration, entity=entity, mplus_key=key, shop_key=row["shop_key"]
+            )
+            binding.shop_key = row["shop_key"]
+            binding.variant_key = row.get("variant_key", "")
+            if row.get("field_hashes"):
+                binding.field_hashes = {**binding.field_hashes, **row["field_hashes"]}
+            if row.get("extra"):
+                binding.extra = {**binding.extra, **row["extra"]}
+            binding.synced_at = now
+            existing[key] = binding
+            self.session.add(binding)
+        self.session.flush()
 
     def delete_binding(self, integration: str, entity: str, mplus_key: str) -> None:
         """Remove the binding of ``mplus_key``, if any."""

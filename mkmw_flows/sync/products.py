@@ -675,8 +675,10 @@ class ProductSync:
         with self.ctx.store.transaction() as tx:
             for entity, key in page.deletes:
                 tx.delete_binding(self.ctx.name, entity, key)
-            for entity, put in page.puts:
-                tx.put_binding(self.ctx.name, entity, **put)
+            for entity in (PRODUCT, ARTICLE):
+                rows = [put for kind, put in page.puts if kind == entity]
+                if rows:
+                    tx.put_bindings(self.ctx.name, entity, rows)
             write_outcomes(tx, self.ctx.report, page.results)
             if cursor is not None:
                 tx.set_cursor(self.ctx.name, CURSOR, str(cursor))
