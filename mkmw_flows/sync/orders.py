@@ -143,11 +143,8 @@ def process_batch(ctx: SyncContext, run: OrdersRun, orders: list[ShopOrder]) -> 
     run.latest = order_select.latest_change(list(unique.values()), run.latest)
     results: list[RecordResult] = []
     binds: list[_Bind] = []
-    bound: dict[int, Binding] = {}
-    for number in unique:
-        binding = ctx.store.find_binding(ctx.name, ORDER, shop_key=str(number))
-        if binding is not None:
-            bound[number] = binding
+    found_bindings = ctx.store.bindings_by_shop_keys(ctx.name, ORDER, map(str, unique))
+    bound: dict[int, Binding] = {int(k): b for k, b in found_bindings.items()}
     settings = ctx.integration.orders
     fresh = [o for n, o in unique.items() if n not in bound]
     existing = _existing_in_mplus(ctx, [o.number for o in fresh]) if fresh else {}
