@@ -22,6 +22,7 @@ from mkmw_flows.sync.stock import (
     StockRead,
     StockRun,
     commit_cursor_only,
+    plan_batches,
     process_batch,
     read_stock,
 )
@@ -90,7 +91,7 @@ def sync_stock(integration: str, full: bool = False, dry_run: bool = False) -> d
             return publish_report(ctx.report, calls=ctx.call_counts())
         read: StockRead = read_changes(_Box(ctx), full).value
         run = StockRun(ctx, read, full=full)
-        batches = read.batches(ctx.integration.stock.batch_size)
+        batches = plan_batches(run)
         for index, numbers in enumerate(batches):
             push_batch(_Box(run), numbers, index == len(batches) - 1)
         if not batches:

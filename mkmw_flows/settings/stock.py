@@ -56,3 +56,12 @@ class StockSyncSettings(Block):
         le=1000,
         description="Articles per MplusKASSA stock read and per committed batch.",
     )
+    write_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description=(
+            "Shop writes in flight at once (each one PATCH of one article); the shop's rate "
+            "limit (requests_per_second on the shop credentials) still applies."
+        ),
+    )

@@ -67,10 +67,29 @@ class StockRead:
     held_unknown: set[str] = field(default_factory=set)
     retried: list[str] = field(default_factory=list)
 
-    def batches(self, size: int) -> list[list[int]]:
-        """The article numbers in batches of `size`, ascending."""
-        numbers = sorted(self.levels)
-        return [numbers[i : i + size] for i in range(0, len(numbers), size)]
+    def batches(self, size: int, shop_key_of: dict[str, str] | None = None) -> list[list[int]]:
+        """The article numbers in batches of about `size`, ascending.
+
+        Args:
+            size: Articles per batch.
+            shop_key_of: Article number (str) -> shop article id of the bound articles: the
+                articles of one shop article (its variants) stay in one batch, so they share
+                one write.
+        """
+        groups: dict[str, list[int]] = {}
+        for number in sorted(self.levels):
+            key = (shop_key_of or {}).get(str(number)) or f"#{number}"
+            groups.setdefault(key, []).append(number)
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for group in groups.values():
+            if current and len(current) + len(group) > size:
+                batches.append(current)
+                current = []
+            current.extend(group)
+        if current:
+            batches.append(current)
+        return batches
 
 
 class StockRun:
@@ -358,7 +377,8 @@ def process_batch(run: StockRun, numbers: list[int], *, commit_cursor: bool) -> 
             for key in write.keys:
                 by_key[key].result = _written(run, by_key[key], write.sent(), planned=True)
     else:
-        for outcome in send_writes(ctx.shop, writes):
+        concurrency = ctx.integration.stock.write_concurrency
+        for outcome in send_writes(ctx.shop, writes, concurrency=concurrency):
             run.writes += 1
             for key in outcome.write.keys:
                 item = by_key[key]
@@ -473,9 +493,17 @@ def sync_stock(ctx: SyncContext, *, full: bool = False) -> StockRun:
     return run
 
 
+def plan_batches(run: StockRun) -> list[list[int]]:
+    """The run's batches: variants of one shop article always in the same batch."""
+    ctx = run.ctx
+    bindings = ctx.store.bindings_by_mplus_keys(ctx.name, ARTICLE, map(str, run.read.levels))
+    shop_key_of = {key: b.shop_key for key, b in bindings.items()}
+    return run.read.batches(ctx.integration.stock.batch_size, shop_key_of)
+
+
 def finish(run: StockRun) -> None:
     """Process every batch of a run, committing the cursor with the last one."""
-    batches = run.read.batches(run.ctx.integration.stock.batch_size)
+    batches = plan_batches(run)
     for index, numbers in enumerate(batches):
         process_batch(run, numbers, commit_cursor=index == len(batches) - 1)
     if not batches:

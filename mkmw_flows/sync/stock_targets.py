@@ -5,14 +5,16 @@
 * :class:`ShopCatalog`: the shop's articles read once (paged), with a SKU index for Mplus
   articles that have no binding yet; the shop has no look-up by SKU.
 * :func:`group_writes` / :func:`send_writes`: one ``PATCH /articles/{id}`` per shop article,
-  every variant of that article in the same call; a shop that stops answering stops the
-  writes of the run (they are held and taken again next run) instead of timing out record
-  by record.
+  every variant of that article in the same call, a few in flight at once (paced by the
+  client's per-store rate limiter); a shop that stops answering stops the writes of the run
+  (they are held and taken again next run) instead of timing out record by record.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,33 +203,46 @@ def classify(error: MijnWebwinkelError) -> tuple[Reason, str]:
     return Reason.REJECTED_BY_SHOP, f"MijnWebwinkel refused the change ({error})"
 
 
-def send_writes(shop: MijnWebwinkelClient, writes: Iterable[StockWrite]) -> Iterator[WriteOutcome]:
-    """PATCH each write; yield its outcome.
+def send_writes(
+    shop: MijnWebwinkelClient, writes: Iterable[StockWrite], *, concurrency: int = 1
+) -> Iterator[WriteOutcome]:
+    """PATCH each write (`concurrency` at a time); yield the outcomes in the writes' order.
 
-    A credentials error ends the run (nothing else can succeed). After
-    :data:`UNAVAILABLE_STREAK` consecutive "unavailable" failures the remaining writes are not
-    tried: they come back as ``API_UNAVAILABLE`` so they are held for the next run.
+    The client's per-store rate limiter paces the calls, whatever the concurrency. A
+    credentials error ends the run (nothing else can succeed). Once
+    :data:`UNAVAILABLE_STREAK` "unavailable" failures came back in a row, writes not started
+    yet are not tried: they come back as ``API_UNAVAILABLE`` and are held for the next run.
 
     Raises:
         CredentialsError: The shop refused the token.
     """
-    streak = 0
-    for write in writes:
-        if streak >= UNAVAILABLE_STREAK:
-            yield WriteOutcome(
+    lock = threading.Lock()
+    streak = [0]
+
+    def one(write: StockWrite) -> WriteOutcome:
+        with lock:
+            stopped = streak[0] >= UNAVAILABLE_STREAK
+        if stopped:
+            return WriteOutcome(
                 write,
                 Reason.API_UNAVAILABLE,
                 "MijnWebwinkel stopped answering during this run; not tried, taken again next run",
             )
-            continue
         try:
             shop.update_article(write.article_id, write.patch())
         except CredentialsError:
             raise
         except MijnWebwinkelError as exc:
             reason, message = classify(exc)
-            streak = streak + 1 if reason is Reason.API_UNAVAILABLE else 0
-            yield WriteOutcome(write, reason, message)
-            continue
-        streak = 0
-        yield WriteOutcome(write)
+            with lock:
+                streak[0] = streak[0] + 1 if reason is Reason.API_UNAVAILABLE else 0
+            return WriteOutcome(write, reason, message)
+        with lock:
+            streak[0] = 0
+        return WriteOutcome(write)
+
+    if concurrency <= 1:
+        yield from map(one, writes)
+        return
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="stock-write") as pool:
+        yield from pool.map(one, writes)

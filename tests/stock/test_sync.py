@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from mkmw_flows.emulators.faults import FaultConfig
 from mkmw_flows.emulators.pair import EmulatorPair
+from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.keys import ARTICLE
 from mkmw_flows.sync.reasons import Reason
@@ -348,3 +350,39 @@ def test_a_refused_write_is_held_and_does_not_stop_the_batch(
     held = ctx.store.held(ctx.name, FLOW, reason_code=Reason.REJECTED_BY_SHOP)
     assert [h.record_key for h in held] == [str(gone)]
     assert ctx.store.get_cursor(ctx.name, CURSOR) == str(emulators.mplus.backend.counters["stock"])
+
+
+def test_a_shop_that_stops_answering_stops_the_writes_and_they_are_sent_next_run(
+    emulators: EmulatorPair, make_integration: MakeIntegration
+) -> None:
+    ctx, bound = first_run(emulators, make_integration)
+    ctx.shop.close()
+    ctx.shop = MijnWebwinkelClient(
+        emulators.shop_url,
+        token=emulators.shop.token,
+        partner_token=emulators.shop.partner_token,
+        retries=0,
+    )
+    simple = sorted(n for n, t in bound.items() if t[1] is None and free(emulators, n, 1) >= 2)
+    sold = simple[:8]
+    for number in sold:
+        emulators.mplus.backend.sell(number, 1)
+    emulators.shop.faults.reconfigure(FaultConfig(fault_rate=1.0, kinds=("server_error",)))
+    sync_stock(ctx)
+    assert {(r.outcome, r.reason) for r in ctx.report.results} == {
+        (Outcome.FAILED, Reason.API_UNAVAILABLE)
+    }
+    # stopped after a few: not one time-out per record
+    assert emulators.shop.counters.calls[PATCH] < len(sold)
+    held = ctx.store.held(ctx.name, FLOW, reason_code=Reason.API_UNAVAILABLE)
+    assert sorted(h.record_key for h in held) == [str(n) for n in sold]
+    assert ctx.store.get_cursor(ctx.name, CURSOR) == str(emulators.mplus.backend.counters["stock"])
+
+    emulators.shop.faults.reconfigure(FaultConfig())
+    ctx = fresh(ctx)
+    sync_stock(ctx)  # nothing new in MplusKASSA: the held records are taken again
+    assert {r.key: r.outcome for r in ctx.report.results} == {str(n): Outcome.UPDATED for n in sold}
+    for number in sold:
+        expected = int(free(emulators, number, 1) + free(emulators, number, 2))
+        assert shop_value(emulators, bound[number]) == expected
+    assert ctx.store.held(ctx.name, FLOW, reason_code=Reason.API_UNAVAILABLE) == []
