@@ -133,7 +133,10 @@ def publish_report(
         "calls": calls or {},
         **(extra or {}),
     }
-    emit_event(event="mkmw.sync.completed", resource=resource, payload=payload)
+    # The failed count as a label lets an automation match "more than N" (labels only).
+    completed_resource = {**resource, "mkmw.failed": str(counts.get(Outcome.FAILED.value, 0))}
+    payload["failed_reasons"] = report.reasons(Outcome.FAILED)
+    emit_event(event="mkmw.sync.completed", resource=completed_resource, payload=payload)
     for code, number in report.reasons(Outcome.FAILED).items():
         emit_event(
             event="mkmw.records.failed",

@@ -132,21 +132,27 @@ class LocalPrefect:
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
+    @contextmanager
+    def as_api(self) -> Iterator[LocalPrefect]:
+        """Point this process's Prefect client at the server; flush logs and events after."""
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+            try:
+                yield self
+            finally:
+                _flush_to_api()
+
     def stop(self) -> None:
         """Stop every process started here, newest first, each by its PID."""
         for proc in reversed(self.processes):
             stop_process(proc)
 
 
-@contextmanager
-def local_prefect(home: Path, *, scheduler: bool = False) -> Iterator[LocalPrefect]:
-    """A running local Prefect server; the in-process Prefect client points at it too."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _flush_to_api() -> None:
+    """Send the logs and events still queued in this process before the server goes."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
 
-    server = LocalPrefect(home, scheduler=scheduler)
-    try:
-        server.start()
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield server
-    finally:
-        server.stop()
+    APILogWorker.drain_all(timeout=5)
+    EventsWorker.drain_all(timeout=5)

@@ -21,7 +21,7 @@ from mkmw_flows.blocks import Integration
 from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.schedules import DEPLOYMENTS, WORK_POOL, by_full_name
 
-from .localprefect import ROOT, local_prefect
+from .localprefect import ROOT, LocalPrefect
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -53,9 +53,11 @@ async def _deployments():
         return await client.read_deployments()
 
 
-def test_deploy_and_run_one_deployment_with_a_process_worker(tmp_path: Path) -> None:
+def test_deploy_and_run_one_deployment_with_a_process_worker(
+    tmp_path: Path, local_server: LocalPrefect
+) -> None:
     target = next(name for name in PREFERRED if _landed(by_full_name(name).entrypoint))
-    with EmulatorPair() as pair, local_prefect(tmp_path) as server:
+    with EmulatorPair() as pair, local_server.as_api() as server:
         server.prefect("work-pool", "create", WORK_POOL, "--type", "process")
         deployed = server.prefect("--no-prompt", "deploy", *_deploy_args(), timeout=180)
         assert "error" not in deployed.stdout.lower(), deployed.stdout
