@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from mkmw_flows.state import StateStore
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The embedded (ephemeral) server gets 20 s to boot by default; a busy two-core machine can
+# need more, and a `mkmw` command should not fail for that.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 app = typer.Typer(
     name="mkmw",
@@ -222,6 +225,77 @@ def ledger_show(
     console.print(table)
 
 
+#: Flow name -> "module:function" of the flows `mkmw run` can start.
+RUNNABLE_FLOWS = {
+    "sync-products": "mkmw_flows.flows.products:sync_products",
+    "sync-stock": "mkmw_flows.flows.stock:sync_stock",
+    "reconcile-stock": "mkmw_flows.flows.stock:reconcile_stock",
+    "sync-orders": "mkmw_flows.flows.orders:sync_orders",
+    "purge-ledger": "mkmw_flows.flows.maintenance:purge_ledger",
+}
+
+
+@app.command()
+def run(
+    flow: Annotated[str, typer.Argument(help=f"One of: {', '.join(RUNNABLE_FLOWS)}.")],
+    integration: Annotated[str, typer.Option(help="The Integration block.")] = "default",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Read everything and compare.")] = False,
+    heal: Annotated[bool, typer.Option("--heal", help="reconcile-stock: write fixes.")] = False,
+) -> None:
+    """Run one flow once, here, and print what it did."""
+    import importlib
+    import inspect
+    import time
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    if flow not in RUNNABLE_FLOWS:
+        choices = ", ".join(RUNNABLE_FLOWS)
+        console.print(f"[red]error:[/red] unknown flow {flow!r}; choose from {choices}")
+        raise typer.Exit(code=2)
+    module, _, name = RUNNABLE_FLOWS[flow].partition(":")
+    flow_fn = getattr(importlib.import_module(module), name)
+    accepted = inspect.signature(flow_fn.fn).parameters
+    wanted = {"dry_run": dry_run, "full": full, "heal": heal}
+    for option, value in wanted.items():
+        if value and option not in accepted:
+            console.print(f"[red]error:[/red] {flow} has no --{option.replace('_', '-')} option")
+            raise typer.Exit(code=2)
+    kwargs = {k: v for k, v in wanted.items() if k in accepted and v}
+    started = time.perf_counter()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        progress.add_task(f"{flow} for {integration}", total=None)
+        try:
+            summary = flow_fn(integration=integration, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - report the flow's failure in one line
+            console.print(f"[red]{flow} failed:[/red] {exc}")
+            raise typer.Exit(code=1) from None
+    table = Table(title=f"{flow} for {integration}" + (" (dry run)" if dry_run else ""))
+    table.add_column("outcome")
+    table.add_column("records", justify="right")
+    for outcome, number in (summary.get("counts") or {}).items():
+        table.add_row(outcome, str(number))
+    console.print(table)
+    for key, value in summary.items():
+        shown = key not in ("counts", "flow", "integration", "dry_run")
+        if shown and value not in ({}, None, []):
+            console.print(f"{key}: {value}")
+    console.print(f"done in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def demo(
+    name: Annotated[str, typer.Option(help="Name of the Integration block to save.")] = "demo",
+) -> None:
+    """Run the demo against both emulators and check that the systems agree."""
+    from mkmw_flows.demo import run_demo
+
+    result = run_demo(console, name=name)
+    raise typer.Exit(code=0 if result.ok else 1)
+
+
 @app.command()
 def retry(
     integration: Annotated[str, typer.Option(help="The integration.")] = "default",
@@ -268,6 +342,114 @@ def automations_apply(
         raise typer.Exit(code=2) from None
     for result in results:
         console.print(f"automation [bold]{result.name}[/bold] {result.action}")
+
+
+class _TyperSetupIO:
+    """Prompts of `mkmw setup` (hidden for secrets); none with --no-input."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+
+    def ask(self, text: str, default: str | None = None, *, secret: bool = False) -> str:
+        return str(typer.prompt(text, default=default, hide_input=secret, show_default=not secret))
+
+    def confirm(self, text: str, default: bool = True) -> bool:
+        return bool(typer.confirm(text, default=default))
+
+    def say(self, text: str) -> None:
+        console.print(text, highlight=False, markup=False)
+
+
+@app.command()
+def setup(
+    name: Annotated[str | None, typer.Option(help="Integration name.")] = None,
+    mplus_url: Annotated[str | None, typer.Option(help="MplusKASSA API URL with port.")] = None,
+    mplus_ident: Annotated[str | None, typer.Option(help="MplusKASSA ident.")] = None,
+    mplus_secret: Annotated[
+        str | None, typer.Option(help="MplusKASSA secret (or $MKMW_MPLUS_SECRET).")
+    ] = None,
+    mplus_verify_tls: Annotated[
+        bool | None, typer.Option(help="Verify MplusKASSA's TLS certificate.")
+    ] = None,
+    shop_url: Annotated[str | None, typer.Option(help="MijnWebwinkel API URL.")] = None,
+    shop_token: Annotated[
+        str | None, typer.Option(help="MijnWebwinkel shop token (or $MKMW_SHOP_TOKEN).")
+    ] = None,
+    partner_token: Annotated[
+        str | None, typer.Option(help="MijnWebwinkel partner token (or $MKMW_PARTNER_TOKEN).")
+    ] = None,
+    flows: Annotated[
+        str | None, typer.Option(help="Flows to run, comma-separated: products,stock,orders.")
+    ] = None,
+    product_direction: Annotated[
+        str | None, typer.Option(help="mplus_to_shop or shop_to_mplus.")
+    ] = None,
+    order_direction: Annotated[
+        str | None, typer.Option(help="shop_to_mplus or mplus_to_shop.")
+    ] = None,
+    employee_number: Annotated[
+        int | None, typer.Option("--employee", help="MplusKASSA employee for web orders.")
+    ] = None,
+    branch_number: Annotated[
+        int | None, typer.Option("--branch", help="MplusKASSA branch for web orders.")
+    ] = None,
+    workplace_number: Annotated[
+        int | None, typer.Option("--workplace", help="MplusKASSA workplace in that branch.")
+    ] = None,
+    stock_calculation: Annotated[
+        str | None, typer.Option(help="free, free_plus_incoming or on_hand.")
+    ] = None,
+    stock_branches: Annotated[
+        str | None, typer.Option(help="Branches whose stock counts, comma-separated.")
+    ] = None,
+    statuses_to_import: Annotated[
+        str | None, typer.Option("--statuses", help="Shop order status ids to import.")
+    ] = None,
+    state_database_url: Annotated[
+        str | None, typer.Option("--database", help="State database URL or SQLite path.")
+    ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt; take flags and defaults.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an Integration of that name.")] = False,
+    deploy: Annotated[
+        bool, typer.Option(help="Also create the scheduled deployments on the work pool.")
+    ] = False,
+) -> None:
+    """Set up an integration: test both connections, pick flows and settings, save it."""
+    from mkmw_flows.setup import SetupError, deployed_flows, project_dir, run_setup
+
+    flags = {
+        "name": name,
+        "mplus_url": mplus_url,
+        "mplus_ident": mplus_ident,
+        "mplus_secret": mplus_secret or os.environ.get("MKMW_MPLUS_SECRET"),
+        "mplus_verify_tls": mplus_verify_tls,
+        "shop_url": shop_url,
+        "shop_token": shop_token or os.environ.get("MKMW_SHOP_TOKEN"),
+        "partner_token": partner_token or os.environ.get("MKMW_PARTNER_TOKEN"),
+        "flows": flows,
+        "product_direction": product_direction,
+        "order_direction": order_direction,
+        "employee_number": employee_number,
+        "branch_number": branch_number,
+        "workplace_number": workplace_number,
+        "stock_calculation": stock_calculation,
+        "stock_branches": stock_branches,
+        "statuses_to_import": statuses_to_import,
+        "state_database_url": state_database_url,
+    }
+    try:
+        answers, _ = run_setup(_TyperSetupIO(interactive=not no_input), flags, overwrite=overwrite)
+    except SetupError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
+    if deploy:
+        from mkmw_flows.schedules import deploy_to_pool
+
+        for deployed in deploy_to_pool(answers.name, project_dir(), deployed_flows(answers.flows)):
+            console.print(f"deployed {deployed}")
+        console.print("start a worker: prefect worker start --pool mkmw-process")
 
 
 if __name__ == "__main__":  # pragma: no cover

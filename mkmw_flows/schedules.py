@@ -6,14 +6,17 @@ step); ``deployments/serve.py`` serves it from one process without a work pool.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.flows import Flow
-from prefect.schedules import Cron, Interval
+from prefect.schedules import Cron, Interval, Schedule
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -140,6 +143,20 @@ def by_full_name(full_name: str) -> ScheduledDeployment:
     raise KeyError(full_name)
 
 
+def prefect_schedule(item: ScheduledDeployment) -> Schedule:
+    """The deployment's schedule as a Prefect schedule object."""
+    if item.cron is not None:
+        return Cron(item.cron, timezone=TIMEZONE)
+    return Interval(item.interval_seconds or 0)
+
+
+def _limit(item: ScheduledDeployment) -> ConcurrencyLimitConfig:
+    return ConcurrencyLimitConfig(
+        limit=item.concurrency_limit,
+        collision_strategy=ConcurrencyLimitStrategy(item.collision_strategy),
+    )
+
+
 def load_flow(item: ScheduledDeployment) -> Flow[..., Any]:
     """Import the flow a deployment runs.
 
@@ -175,11 +192,7 @@ def runner_deployments(
         if wanted is not None and item.flow not in wanted:
             continue
         flow = load_flow(item)
-        schedule = (
-            Cron(item.cron, timezone=TIMEZONE)
-            if item.cron is not None
-            else Interval(item.interval_seconds or 0)
-        )
+        schedule = prefect_schedule(item)
         deployment = flow.to_deployment(
             name=f"{integration}-{item.name}",
             description=item.description,
@@ -194,3 +207,54 @@ def runner_deployments(
         # to_deployment dispatches on the calling context; from sync code it is not a coroutine
         result.append(cast("RunnerDeployment", deployment))
     return result
+
+
+def deploy_to_pool(
+    integration: str, project_dir: Path, flows: Iterable[str] | None = None
+) -> list[str]:
+    """Create or update the schedule table's deployments on the process work pool.
+
+    The deployments run the flows from `project_dir` (this checkout) for one integration,
+    named like serve's (``sync-orders/shop1-every-5-minutes``). The work pool is created
+    when it does not exist.
+
+    Args:
+        integration: Name of the Integration block every run uses.
+        project_dir: The directory holding ``mkmw_flows/`` that workers run the flows from.
+        flows: Only these flow names (default: all).
+
+    Returns:
+        The full names of the deployments created or updated.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    async def ensure_pool() -> None:
+        async with get_client() as client:
+            with contextlib.suppress(ObjectAlreadyExists):
+                await client.create_work_pool(WorkPoolCreate(name=WORK_POOL, type="process"))
+
+    asyncio.run(ensure_pool())
+    wanted = set(flows) if flows is not None else None
+    names: list[str] = []
+    for item in DEPLOYMENTS:
+        if wanted is not None and item.flow not in wanted:
+            continue
+        name = f"{integration}-{item.name}"
+        source = Flow.from_source(source=str(project_dir), entrypoint=item.entrypoint)
+        flow = cast("Flow[..., Any]", source)
+        flow.deploy(
+            name=name,
+            work_pool_name=WORK_POOL,
+            description=item.description,
+            parameters=item.all_parameters(integration),
+            schedules=[prefect_schedule(item)],
+            concurrency_limit=_limit(item),
+            tags=["mkmw", f"integration:{integration}"],
+            build=False,
+            push=False,
+            print_next_steps=False,
+        )
+        names.append(f"{item.flow}/{name}")
+    return names
