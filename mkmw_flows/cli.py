@@ -452,5 +452,31 @@ def setup(
         console.print("start a worker: prefect worker start --pool mkmw-process")
 
 
+@app.command()
+def check(
+    integration: Annotated[str, typer.Option(help="The Integration block to check.")] = "default",
+) -> None:
+    """Pre-flight report over both systems; exits 1 when anything would block the first sync."""
+    from mkmw_flows.check import BLOCKER, run_check
+    from mkmw_flows.flows.common import load_integration
+
+    try:
+        block = load_integration(integration)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    report = run_check(block)
+    table = Table("", "system", "code", "what", "message", title=f"mkmw check: {integration}")
+    marks = {BLOCKER: "[red]BLOCKS[/red]", "warning": "[yellow]warn[/yellow]", "info": "ok"}
+    for f in sorted(report.findings, key=lambda f: (f.severity != BLOCKER, f.system, f.code)):
+        table.add_row(marks.get(f.severity, f.severity), f.system, f.code, f.subject, f.message)
+    console.print(table)
+    blockers = len(report.blockers)
+    others = len(report.findings) - blockers
+    console.print(f"{blockers} blocking problem(s), {others} other finding(s)")
+    if blockers:
+        raise typer.Exit(code=1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,107 @@
+"""`mkmw check` lists every problem planted in the two emulators' catalogs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from mkmw_flows.check import BLOCKER, run_check
+from mkmw_flows.cli import app
+
+MAPPED = {
+    "vat_codes": {"NL:21": 1, "NL:9": 2, "BE:21": 1, "BE:6": 2, "DE:19": 1, "DE:7": 2},
+    "register_payments": False,
+}
+
+
+def _plant(pair) -> None:
+    mplus, shop = pair.mplus.backend, pair.shop.backend
+    # MplusKASSA: a duplicate EAN, a variant without colour or size, two clashing variants.
+    mplus.add_product(
+        880001,
+        "Planted jas",
+        [
+            {
+                "articleNumber": 880011,
+                "description": "Jas rood M",
+                "colour": "Rood",
+                "size": "M",
+                "barcode": "8712345000019",
+                "priceIncl": 5000,
+                "vatCode": 1,
+            },
+            {
+                "articleNumber": 880012,
+                "description": "Jas rood M bis",
+                "colour": "rood",
+                "size": "M",
+                "barcode": "8712345000026",
+                "priceIncl": 5000,
+                "vatCode": 1,
+            },
+            {
+                "articleNumber": 880013,
+                "description": "Jas zonder maat",
+                "barcode": "8712345000019",
+                "priceIncl": 5000,
+                "vatCode": 1,
+            },
+        ],
+    )
+    # The shop: a SKU that is not a number and a SKU used twice.
+    shop.add_article("Planted sjaal", sku="SJAAL-01", price=Decimal("12.50"))
+    shop.add_article("Planted muts", sku="880099", price=Decimal("9.95"))
+    shop.add_article("Planted muts (kopie)", sku="880099", price=Decimal("9.95"))
+
+
+def test_check_lists_each_planted_problem(emulators, make_integration) -> None:
+    _plant(emulators)
+    _, block = make_integration(
+        emulators,
+        orders={
+            **MAPPED,
+            "employee_number": 424242,
+            "branch_number": 9,
+            "workplace_number": 1,
+            "shipping_articles": {"PostNL pakket": 990001},
+        },
+        stock={"branches": [1, 8]},
+    )
+    report = run_check(block)
+    found = {(f.code, f.subject) for f in report.findings if f.severity == BLOCKER}
+    subjects = {code: {s for c, s in found if c == code} for code, _ in found}
+
+    assert "EAN 8712345000019" in subjects["EAN_DUPLICATE"]
+    assert "article 880013" in subjects["VARIANT_WITHOUT_OPTIONS"]
+    assert any("880001" in s for s in subjects["VARIANT_CLASH"])
+    assert any("Planted sjaal" in s for s in subjects["SKU_NOT_NUMERIC"])
+    assert "SKU 880099" in subjects["SKU_DUPLICATE"]
+    assert subjects["EMPLOYEE_MISSING"] == {"employee 424242"}
+    assert subjects["BRANCH_MISSING"] == {"branch 9", "branch 8"}
+    shipping = subjects["SHIPPING_UNMAPPED"]
+    assert "shipping 'bpost België'" in shipping and "shipping 'PostNL pakket'" not in shipping
+    assert "VAT_UNMAPPED" not in subjects and "PAYMENT_UNMAPPED" not in subjects
+    assert any(f.code == "API_VERSION" for f in report.findings)
+    # read-only: the check wrote nothing in either system
+    assert sum(emulators.mplus.counters.writes.values()) == 0
+    assert sum(emulators.shop.counters.writes.values()) == 0
+
+
+def test_unmapped_vat_and_payment_block(emulators, make_integration) -> None:
+    _, block = make_integration(emulators, orders={"vat_codes": {"21": 1, "9": 2, "0": 3}})
+    codes = {(f.code, f.subject) for f in run_check(block).blockers}
+    assert ("VAT_UNMAPPED", "VAT 19% (DE)") in codes
+    assert ("VAT_UNMAPPED", "VAT 21% (NL)") not in codes
+    assert ("PAYMENT_UNMAPPED", "payment mollie:ideal") in codes
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_mkmw_check_exits_non_zero_on_blockers(emulators, make_integration) -> None:
+    _plant(emulators)
+    name, _ = make_integration(emulators, save=True, orders={"employee_number": 424242})
+    result = CliRunner().invoke(app, ["check", "--integration", name], env={"COLUMNS": "250"})
+    assert result.exit_code == 1, result.output
+    assert "EMPLOYEE_MISSING" in result.output and "SKU_DUPLICATE" in result.output
+    assert "blocking problem(s)" in result.output
