@@ -60,6 +60,7 @@ class ReverseRun:
     articles: dict[int, ShopArticle] = field(default_factory=dict)
     shipping_ids: dict[str, str] | None = None
     since: dt.datetime | None = None
+    seen: set[str] = field(default_factory=set)
 
 
 def mplus_order_record(order: Order, relation: Relation | None) -> dict[str, Any]:
@@ -287,6 +288,9 @@ def process_reverse_batch(
     binds: list[tuple[str, str]] = []
     wanted: list[Order] = []
     for order in orders:
+        if order.order_id in run.seen:
+            continue  # read twice in one run (the feed, then the held records)
+        run.seen.add(order.order_id)
         if prefix and (order.ext_order_id or "").startswith(prefix):
             continue  # came from the shop
         if run.since and order.entry_timestamp and order.entry_timestamp < run.since:

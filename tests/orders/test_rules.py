@@ -543,3 +543,41 @@ def test_dry_run_plans_field_by_field_and_writes_nothing(
     assert sum(pair.shop.counters.writes.values()) == 0
     assert dry.store.ledger(integration=ctx.name) == []
     assert dry.store.get_cursor(ctx.name, "orders.shop.changed") is None
+
+
+def test_backfill_since_takes_orders_older_than_the_window(
+    pair: EmulatorPair, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    old_moment = pair.shop.backend.now() - dt.timedelta(days=20)
+    old = add_order(pair, "oud@example.nl", created_at=old_moment)
+    recent = add_order(pair, "nieuw@example.nl")
+    ctx = make(pair, tmp_path, backfill_days=7)
+    run_shop_to_mplus(ctx)
+    assert result(ctx, recent.number).outcome == Outcome.CREATED
+    assert not [r for r in ctx.report.results if r.key == str(old.number)]
+    cursor = ctx.store.get_cursor(ctx.name, "orders.shop.changed")
+    assert cursor is not None
+
+    run_shop_to_mplus(ctx2 := again(ctx), since=old_moment - dt.timedelta(hours=1))
+    assert result(ctx2, old.number).outcome == Outcome.CREATED
+    assert ctx2.store.get_cursor(ctx.name, "orders.shop.changed") >= cursor
+
+
+def test_payment_after_import_is_booked_once(pair: EmulatorPair, tmp_path: Path) -> None:
+    order = add_order(pair, "later@example.nl", pay=("mollie", "ideal"), paid=False)
+    ctx = make(pair, tmp_path)
+    run_shop_to_mplus(ctx)
+    created = only_order(pair, order.number)
+    assert created["fullyPaid"] is False and created["paymentList"]["payment"] == []
+
+    shop_order = pair.shop.backend.orders[order.number]
+    shop_order.payment_status_id, shop_order.payment_status = 1, "captured"
+    pair.shop.backend.set_order_status(order.number, 3)
+    run_shop_to_mplus(ctx2 := again(ctx))
+    assert result(ctx2, order.number).outcome == Outcome.UPDATED
+    paid = only_order(pair, order.number)
+    assert [(p["method"], p["amount"]) for p in paid["paymentList"]["payment"]] == [("IDEAL", 1000)]
+    run_shop_to_mplus(again(ctx2), order_numbers=[order.number])
+    assert pair.mplus.counters.writes["payOrderV2"] == 1
