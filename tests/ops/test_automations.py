@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from uuid import uuid4
 
 import pytest
+from prefect import flow
 from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
@@ -22,6 +23,10 @@ from mkmw_flows.automations import (
     read_file,
 )
 from mkmw_flows.cli import app
+from mkmw_flows.flows.common import publish_report
+from mkmw_flows.state import Outcome
+from mkmw_flows.sync.reasons import Reason
+from mkmw_flows.sync.report import RecordResult, RunReport
 
 from .localprefect import ROOT, LocalPrefect
 
@@ -64,6 +69,16 @@ def test_a_bad_entry_is_refused_with_its_name() -> None:
         build_automation({"name": "mkmw-x", "kind": "not-completed", "flows": ["orders"]}, uuid4())
     with pytest.raises(AutomationFileError, match="unknown kind"):
         build_automation({"name": "mkmw-y", "kind": "nope"}, uuid4())
+
+
+@flow(name="mkmw-test-publish")
+def publishing_flow(failed: int, integration: str = "shop7", drift: dict | None = None) -> None:
+    report = RunReport(flow="orders", integration=integration, run_id="r")
+    for n in range(failed):
+        reason = Reason.VAT_UNMAPPED if n < failed - 1 else Reason.PAYMENT_UNMAPPED
+        report.results.append(RecordResult("order", str(n), Outcome.FAILED, reason, "x"))
+    report.results.append(RecordResult("order", "ok", Outcome.CREATED))
+    publish_report(report, extra={"drift": drift} if drift else None)
 
 
 class _Receiver:
@@ -114,7 +129,6 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
     local_server: LocalPrefect,
 ) -> None:
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
-    from prefect.events import emit_event
 
     from mkmw_flows.flows.maintenance import purge_ledger
 
@@ -155,36 +169,13 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
         assert "purge-ledger" in failed["subject"] and "failed" in failed["subject"]
         assert "no Integration block named" in failed["body"]
 
-        # A run with more failed records than the threshold (3).
-        emit_event(
-            event="mkmw.sync.completed",
-            resource={
-                "prefect.resource.id": "mkmw.integration.shop7",
-                "prefect.resource.name": "shop7",
-                "mkmw.flow": "orders",
-                "mkmw.failed": "4",
-            },
-            payload={
-                "flow": "orders",
-                "integration": "shop7",
-                "counts": {"failed": 4},
-                "failed_reasons": {"VAT_UNMAPPED": 3, "PAYMENT_UNMAPPED": 1},
-            },
-        )
+        # A run with more failed records than the threshold (3), published as every flow does.
+        publishing_flow(4)
         records = receiver.wait_for("shop7")
         assert "4 records failed" in records["subject"]
         assert "VAT_UNMAPPED (3), PAYMENT_UNMAPPED (1)" in records["body"]
 
-        # Drift found by reconciliation.
-        emit_event(
-            event="mkmw.stock.drift",
-            resource={
-                "prefect.resource.id": "mkmw.integration.shop8",
-                "prefect.resource.name": "shop8",
-                "mkmw.flow": "stock-reconcile",
-                "mkmw.drift": "2",
-            },
-            payload={"integration": "shop8", "drift": 2, "checked": 40, "healed": 0},
-        )
+        # Drift found by reconciliation (reconcile-stock publishes its counts as "drift").
+        publishing_flow(0, "shop8", {"drift": 2, "checked": 40, "healed": 0})
         drift = receiver.wait_for("shop8")
         assert "drift in 2 articles" in drift["subject"]
