@@ -210,6 +210,8 @@ def reconcile_stock(integration: str, heal: bool = False) -> dict[str, Any]:
                 "prefect.resource.id": f"mkmw.integration.{integration}",
                 "prefect.resource.name": integration,
                 "mkmw.flow": RECONCILE_FLOW,
+                # a label, so an automation can match "more than N" (mkmw_flows/automations.py)
+                "mkmw.drift": str(counts["drift"]),
             },
             payload={"integration": integration, "heal": heal, **counts},
         )

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from mkmw_flows.emulators.pair import SECRET_VALUES, EmulatorPair
 from mkmw_flows.flows import stock as stock_flows
@@ -26,7 +27,9 @@ MakeIntegration = Callable[..., tuple[str, Any]]
 def artifact(key: str) -> Any:
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), limit=1
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
         )
     assert found, f"no artifact {key}"
     return found[0].data
@@ -114,6 +117,7 @@ def test_reconcile_finds_a_hand_edit_and_heals_it_when_asked(
     drift_events = [e for e in events if e["event"] == "mkmw.stock.drift"]
     assert drift_events[-1]["payload"]["drift"] == 1
     assert drift_events[-1]["resource"]["prefect.resource.id"] == f"mkmw.integration.{name}"
+    assert drift_events[-1]["resource"]["mkmw.drift"] == "1"
 
     healed = reconcile_stock(integration=name, heal=True)
     assert healed["drift"]["healed"] == 1

@@ -386,3 +386,23 @@ def test_a_shop_that_stops_answering_stops_the_writes_and_they_are_sent_next_run
         expected = int(free(emulators, number, 1) + free(emulators, number, 2))
         assert shop_value(emulators, bound[number]) == expected
     assert ctx.store.held(ctx.name, FLOW, reason_code=Reason.API_UNAVAILABLE) == []
+
+
+def test_a_full_run_compares_everything_and_writes_only_what_differs(
+    emulators: EmulatorPair, make_integration: MakeIntegration
+) -> None:
+    ctx, bound = first_run(emulators, make_integration)
+    number = pick(emulators, bound, variant=True)
+    # a change the feed never showed (e.g. lost before the cursor): no stockId bump
+    emulators.mplus.backend.stock[(1, number)]["free"] += 5
+    sync_stock(ctx)
+    assert emulators.shop.counters.total_calls == 0
+    ctx = fresh(ctx)
+    sync_stock(ctx, full=True)
+    assert dict(emulators.shop.counters.writes) == {PATCH: 1}
+    updated = [r.key for r in ctx.report.results if r.outcome == Outcome.UPDATED]
+    assert updated == [str(number)]
+    assert ctx.report.counts()["unchanged"] > 100
+    assert shop_value(emulators, bound[number]) == int(
+        free(emulators, number, 1) + free(emulators, number, 2)
+    )
