@@ -290,6 +290,7 @@ def demo(
     name: Annotated[str, typer.Option(help="Name of the Integration block to save.")] = "demo",
 ) -> None:
     """Run the demo against both emulators and check that the systems agree."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own summary
     from mkmw_flows.demo import run_demo
 
     result = run_demo(console, name=name)
