@@ -68,14 +68,13 @@ They are held and taken again on the next run; after fixing the cause, `mkmw ret
 --integration {{ event.payload.integration }} --reason CODE` takes them at once."""
 
 DRIFT_SUBJECT = (
-    "mkmw: stock drift in {{ event.payload.drift.drift }} articles for "
-    "{{ event.payload.integration }}"
+    "mkmw: stock drift in {{ event.payload.drift }} articles for {{ event.payload.integration }}"
 )
 DRIFT_BODY = """\
 Reconciliation for integration {{ event.payload.integration }} found \
-{{ event.payload.drift.drift }} of {{ event.payload.drift.checked }} articles whose shop stock \
-differs from MplusKASSA ({{ event.payload.drift.healed }} healed). The drift table is on the \
-Prefect UI's artifacts page (key mkmw-{{ event.payload.integration }}-stock-reconcile-drift)."""
+{{ event.payload.drift }} of {{ event.payload.checked }} articles whose shop stock differs \
+from MplusKASSA ({{ event.payload.healed }} healed). The drift table is on the Prefect UI's \
+artifacts page (key mkmw-{{ event.payload.integration }}-stock-reconcile-drift)."""
 
 
 class AutomationFileError(ValueError):
@@ -233,7 +232,7 @@ def build_automation(
         data["trigger"] = {
             "type": "event",
             "posture": "Reactive",
-            "expect": ["mkmw.sync.completed"],
+            "expect": ["mkmw.stock.drift"],
             "match": {
                 "prefect.resource.id": "mkmw.integration.*",
                 "mkmw.drift": glob_at_least(more_than + 1),

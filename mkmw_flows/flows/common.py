@@ -136,9 +136,6 @@ def publish_report(
     # The failed count as a label lets an automation match "more than N" (labels only).
     completed_resource = {**resource, "mkmw.failed": str(counts.get(Outcome.FAILED.value, 0))}
     payload["failed_reasons"] = report.reasons(Outcome.FAILED)
-    drift = (extra or {}).get("drift")  # reconcile-stock's counts: drift as a label too
-    if isinstance(drift, dict) and isinstance(drift.get("drift"), int):
-        completed_resource["mkmw.drift"] = str(drift["drift"])
     emit_event(event="mkmw.sync.completed", resource=completed_resource, payload=payload)
     for code, number in report.reasons(Outcome.FAILED).items():
         emit_event(

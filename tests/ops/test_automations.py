@@ -72,13 +72,13 @@ def test_a_bad_entry_is_refused_with_its_name() -> None:
 
 
 @flow(name="mkmw-test-publish")
-def publishing_flow(failed: int, integration: str = "shop7", drift: dict | None = None) -> None:
-    report = RunReport(flow="orders", integration=integration, run_id="r")
+def publishing_flow(failed: int) -> None:
+    report = RunReport(flow="orders", integration="shop7", run_id="r")
     for n in range(failed):
         reason = Reason.VAT_UNMAPPED if n < failed - 1 else Reason.PAYMENT_UNMAPPED
         report.results.append(RecordResult("order", str(n), Outcome.FAILED, reason, "x"))
     report.results.append(RecordResult("order", "ok", Outcome.CREATED))
-    publish_report(report, extra={"drift": drift} if drift else None)
+    publish_report(report)
 
 
 class _Receiver:
@@ -129,6 +129,7 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
     local_server: LocalPrefect,
 ) -> None:
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.events import emit_event
 
     from mkmw_flows.flows.maintenance import purge_ledger
 
@@ -175,7 +176,16 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
         assert "4 records failed" in records["subject"]
         assert "VAT_UNMAPPED (3), PAYMENT_UNMAPPED (1)" in records["body"]
 
-        # Drift found by reconciliation (reconcile-stock publishes its counts as "drift").
-        publishing_flow(0, "shop8", {"drift": 2, "checked": 40, "healed": 0})
+        # Drift found by reconciliation (the event reconcile-stock emits).
+        emit_event(
+            event="mkmw.stock.drift",
+            resource={
+                "prefect.resource.id": "mkmw.integration.shop8",
+                "prefect.resource.name": "shop8",
+                "mkmw.flow": "stock-reconcile",
+                "mkmw.drift": "2",
+            },
+            payload={"integration": "shop8", "heal": False, "drift": 2, "checked": 40, "healed": 0},
+        )
         drift = receiver.wait_for("shop8")
         assert "drift in 2 articles" in drift["subject"]
