@@ -169,3 +169,18 @@ def test_setup_can_deploy_the_schedules(emulators, tmp_path) -> None:
 
 def test_parse_numbers() -> None:
     assert parse_numbers("1, 2;3") == [1, 2, 3] and parse_numbers("") == []
+
+
+def test_a_refused_overwrite_leaves_the_saved_integration_as_it_was(emulators, tmp_path) -> None:
+    good = _flags(emulators, "setup-keep", tmp_path / "k.db", **{"--flows": "stock"})
+    assert CliRunner().invoke(app, good).exit_code == 0
+    before = Integration.load("setup-keep")
+
+    bad = _flags(emulators, "setup-keep", tmp_path / "k.db", **{"--shop-token": WRONG})
+    result = CliRunner().invoke(app, [*bad, "--overwrite"])
+    assert result.exit_code == 1
+    assert "refused the shop token" in " ".join(result.output.split())
+    assert WRONG not in result.output
+    after = Integration.load("setup-keep")
+    assert after.mijnwebwinkel.token.get_secret_value() == emulators.shop.token
+    assert after.model_dump() == before.model_dump()
