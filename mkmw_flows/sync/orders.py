@@ -96,6 +96,7 @@ class OrdersRun:
     shipping_ids: dict[str, str] | None = None
     latest: dt.datetime | None = None
     seen: set[int] = field(default_factory=set)
+    held: set[str] = field(default_factory=set)
 
 
 def start_run(ctx: SyncContext) -> OrdersRun:
@@ -105,6 +106,7 @@ def start_run(ctx: SyncContext) -> OrdersRun:
         field_map=field_map,
         rules=field_map.rules(),
         resolver=ArticleResolver(ctx.store, ctx.name, ctx.mplus),
+        held={h.record_key for h in ctx.store.held(ctx.name, FLOW)},
     )
 
 
@@ -129,11 +131,16 @@ def idempotency_key(integration: str, number: int, built: BuiltOrder) -> str:
 # ---- one batch ---------------------------------------------------------------------------
 
 
-def process_batch(ctx: SyncContext, run: OrdersRun, orders: list[ShopOrder]) -> list[RecordResult]:
+def process_batch(
+    ctx: SyncContext, run: OrdersRun, orders: list[ShopOrder], *, force: bool = False
+) -> list[RecordResult]:
     """Take one page of shop orders through the steps and commit the batch.
 
+    An imported order read again unchanged (the overlap of the feed) is passed over without a
+    ledger row; `force` (held orders, explicit order numbers) takes every order.
+
     Returns:
-        One result per order (also added to ``ctx.report``).
+        One result per order taken (also added to ``ctx.report``).
     """
     unique: dict[int, ShopOrder] = {}
     for order in orders:
@@ -172,7 +179,11 @@ def process_batch(ctx: SyncContext, run: OrdersRun, orders: list[ShopOrder]) -> 
             continue
         todo.append(order)
     for number, binding in bound.items():
-        results.append(_bound_result(ctx, unique[number], binding, binds))
+        order = unique[number]
+        unchanged = binding.extra.get("seen_change") == _change_mark(order)
+        if unchanged and not force and str(number) not in run.held:
+            continue  # read again through the overlap; nothing changed since
+        results.append(_bound_result(ctx, order, binding, binds))
     if todo:
         try:
             run.resolver.prefetch(todo)
@@ -193,13 +204,21 @@ def _existing_in_mplus(ctx: SyncContext, numbers: list[int]) -> dict[int, Order]
     return {wanted[o.ext_order_id]: o for o in found if o.ext_order_id in wanted}
 
 
+def _change_mark(order: ShopOrder) -> str:
+    """What identifies the shop order's last change: status and status-change time."""
+    moment = order.status_changed_at
+    return f"{order.status}@{moment.isoformat() if moment else ''}"
+
+
 def _bound_result(
     ctx: SyncContext, order: ShopOrder, binding: Binding, binds: list[_Bind]
 ) -> RecordResult:
     step = bound_order_steps(ctx, order, binding)
     key = str(order.number)
-    if step.extra:
-        extra = {k: v for k, v in step.extra.items()}
+    extra = dict(step.extra)
+    if step.problem is None:
+        extra["seen_change"] = _change_mark(order)
+    if extra and not extra.items() <= binding.extra.items():
         binds.append(_Bind(ORDER, binding.mplus_key, key, extra=extra))
     if step.problem is not None:
         reason, message = step.problem
@@ -415,7 +434,7 @@ def _write_order(
             return _unavailable(order, RuntimeError("no answer"))
         order_id = found.order_id
         paid = bool(found.payments) or bool(found.prepaid_amount)
-    extra: dict[str, Any] = {"paid": paid, "ext_order_id": ext}
+    extra: dict[str, Any] = {"paid": paid, "ext_order_id": ext, "seen_change": _change_mark(order)}
     try:
         step = write_shop_status(ctx, {}, order.number, "imported", order.status)
         extra.update(step.extra)
@@ -497,6 +516,9 @@ def run_shop_to_mplus(
     def one(orders: list[ShopOrder]) -> list[RecordResult]:
         return process_batch(ctx, run, orders)
 
+    def forced(orders: list[ShopOrder]) -> list[RecordResult]:
+        return process_batch(ctx, run, orders, force=True)
+
     if order_numbers is not None:
         numbers = [int(n) for n in order_numbers]
         for start in range(0, len(numbers), settings.page_size):
@@ -506,7 +528,7 @@ def run_shop_to_mplus(
             for number in missing:
                 ctx.report.notes.append(f"Shop order {number} does not exist.")
             if found:
-                batch(one, found)
+                batch(forced, found)
         _status_back(ctx)
         return run
     window = order_select.feed_window(ctx.store, ctx.name, settings, since=since)
@@ -520,7 +542,7 @@ def run_shop_to_mplus(
             ctx.shop, numbers[start : start + settings.page_size]
         )
         if found:
-            batch(one, found)
+            batch(forced, found)
         for number in missing:
             ctx.report.notes.append(f"Held shop order {number} no longer exists in the shop.")
     if aged:
