@@ -18,6 +18,13 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select, update
 
+from mkmw_flows.state.claims import (
+    DEFAULT_TTL_SECONDS,
+    Claim,
+    active_claims,
+    claim_records,
+    release_records,
+)
 from mkmw_flows.state.models import Binding, Cursor, HeldRecord, LedgerEntry, Outcome, utcnow
 
 DEFAULT_HOME_ENV = "MKMW_HOME"
@@ -297,6 +304,47 @@ class StateStore:
         with self.transaction() as tx:
             result = tx.session.exec(statement.values(retry_requested=True))  # type: ignore[call-overload]
             return int(result.rowcount or 0)
+
+    # -- claims -------------------------------------------------------------------------
+
+    def claim(
+        self,
+        integration: str,
+        flow: str,
+        record_key: str,
+        owner: str,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    ) -> bool:
+        """Claim one record for one run (see :mod:`mkmw_flows.state.claims`).
+
+        Returns:
+            True when `owner` holds the claim now; False while another run holds it.
+        """
+        return record_key in self.claim_many(integration, flow, [record_key], owner, ttl_seconds)
+
+    def claim_many(
+        self,
+        integration: str,
+        flow: str,
+        record_keys: Iterable[str],
+        owner: str,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    ) -> set[str]:
+        """Claim a batch of records in one transaction; returns the keys `owner` holds."""
+        with self.transaction() as tx:
+            return claim_records(tx.session, integration, flow, record_keys, owner, ttl_seconds)
+
+    def release_claims(
+        self, integration: str, flow: str, record_keys: Iterable[str], owner: str
+    ) -> int:
+        """Release `owner`'s claims on `record_keys`; returns how many were released."""
+        with self.transaction() as tx:
+            return release_records(tx.session, integration, flow, record_keys, owner)
+
+    def claims(self, integration: str, flow: str | None = None) -> list[Claim]:
+        """The claims that hold right now (runs working on records), oldest first."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            return active_claims(session, integration, flow)
 
 
 class StoreTransaction:

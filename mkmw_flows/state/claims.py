@@ -1,0 +1,144 @@
+"""Claims: one run at a time per record, across processes and machines.
+
+Two runs of the same flow for the same integration (a slow run still going when the next
+one starts, a manual run beside the schedule, two workers) may read the same shop order.
+Before a run takes a record it claims it: one row per (integration, flow, record key) in
+``mkmw_claim``, guarded by the primary key. The insert is ``INSERT ... ON CONFLICT DO
+NOTHING`` on SQLite and PostgreSQL alike, so exactly one of two racing runs gets the row.
+A claim expires after its TTL, so a run that died (SIGKILL, a lost worker) never blocks a
+record for good: the next run takes an expired claim over with a conditional ``UPDATE``,
+which PostgreSQL re-checks under the row lock and SQLite serialises with its write lock.
+
+Expiry compares times written by the claiming processes, so the clocks of the machines that
+run the flows should agree to well within the TTL (NTP does that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Index
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, col, delete, select, update
+
+from mkmw_flows.state.models import utcnow
+
+#: How long a claim holds when the claiming run neither releases nor renews it.
+DEFAULT_TTL_SECONDS = 900
+
+
+class Claim(SQLModel, table=True):
+    """A record one run is working on right now."""
+
+    __tablename__ = "mkmw_claim"
+    __table_args__ = (Index("ix_claim_expires", "expires_at"),)
+
+    integration: str = Field(primary_key=True, max_length=100)
+    flow: str = Field(primary_key=True, max_length=40)
+    record_key: str = Field(primary_key=True, max_length=200)
+    owner: str = Field(max_length=100, description="The run holding the claim (flow run id).")
+    claimed_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(default_factory=utcnow)
+
+
+def claim_records(
+    session: Session,
+    integration: str,
+    flow: str,
+    record_keys: Iterable[str],
+    owner: str,
+    ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    *,
+    now: datetime | None = None,
+) -> set[str]:
+    """Claim records for `owner`; the caller commits the session.
+
+    A record is claimed when nobody holds it, when its claim expired, or when `owner`
+    holds it already (the claim is then renewed).
+
+    Args:
+        session: An open session (its transaction is committed by the caller).
+        integration: Integration name.
+        flow: The flow's short name.
+        record_keys: The records to claim.
+        owner: Who claims (a run id); at most 100 characters.
+        ttl_seconds: How long the claim holds without a release.
+        now: The current time (tests).
+
+    Returns:
+        The keys now held by `owner`.
+    """
+    keys = list(dict.fromkeys(str(k) for k in record_keys))
+    if not keys:
+        return set()
+    moment = now or utcnow()
+    expires = moment + timedelta(seconds=ttl_seconds)
+    rows = [
+        {
+            "integration": integration,
+            "flow": flow,
+            "record_key": key,
+            "owner": owner,
+            "claimed_at": moment,
+            "expires_at": expires,
+        }
+        for key in keys
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    held: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        session.execute(insert(Claim).values(rows[start : start + 500]).on_conflict_do_nothing())
+        session.execute(
+            update(Claim)
+            .where(
+                col(Claim.integration) == integration,
+                col(Claim.flow) == flow,
+                col(Claim.record_key).in_(chunk),
+                (col(Claim.expires_at) < moment) | (col(Claim.owner) == owner),
+            )
+            .values(owner=owner, claimed_at=moment, expires_at=expires)
+        )
+        mine = session.exec(
+            select(Claim.record_key).where(
+                Claim.integration == integration,
+                Claim.flow == flow,
+                col(Claim.record_key).in_(chunk),
+                Claim.owner == owner,
+            )
+        )
+        held.update(mine)
+    return held
+
+
+def release_records(
+    session: Session, integration: str, flow: str, record_keys: Iterable[str], owner: str
+) -> int:
+    """Drop `owner`'s claims on `record_keys` (claims of others stay). Returns how many."""
+    keys = list(dict.fromkeys(str(k) for k in record_keys))
+    released = 0
+    for start in range(0, len(keys), 500):
+        result = session.execute(
+            delete(Claim).where(
+                col(Claim.integration) == integration,
+                col(Claim.flow) == flow,
+                col(Claim.record_key).in_(keys[start : start + 500]),
+                col(Claim.owner) == owner,
+            )
+        )
+        released += int(getattr(result, "rowcount", 0) or 0)
+    return released
+
+
+def active_claims(
+    session: Session, integration: str, flow: str | None = None, *, now: datetime | None = None
+) -> list[Claim]:
+    """Claims that have not expired, oldest first."""
+    query = select(Claim).where(
+        Claim.integration == integration, col(Claim.expires_at) >= (now or utcnow())
+    )
+    if flow is not None:
+        query = query.where(Claim.flow == flow)
+    return list(session.exec(query.order_by(col(Claim.claimed_at))))
