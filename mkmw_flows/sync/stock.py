@@ -382,17 +382,22 @@ def process_batch(run: StockRun, numbers: list[int], *, commit_cursor: bool) -> 
             run.writes += 1
             for key in outcome.write.keys:
                 item = by_key[key]
-                if outcome.error is None:
+                error, why = outcome.result_of(key)
+                if error is None:
                     item.result = _written(run, item, outcome.write.sent(), planned=False)
                 else:
                     item.result = RecordResult(
                         ENTITY,
                         key,
                         Outcome.FAILED,
-                        outcome.error,
+                        error,
                         f"Stock {item.desired} of article {key} did not reach "
-                        f"{item.target.label() if item.target else 'the shop'}: "
-                        f"{outcome.message}. It is sent again next run.",
+                        f"{item.target.label() if item.target else 'the shop'}: {why}. "
+                        + (
+                            "It is sent again next run."
+                            if error is Reason.API_UNAVAILABLE
+                            else "It is sent again when it changes, on request or in a full run."
+                        ),
                         source=item.source(),
                         sent=outcome.write.sent(),
                         hold=True,

@@ -217,8 +217,9 @@ def _heal(
         for key in outcome.write.keys:
             row, result = rows[key], results[key]
             target, binding, extra = binding_extra[key]
-            row.healed = outcome.error is None
-            if outcome.error is None:
+            error, why = outcome.result_of(key)
+            row.healed = error is None
+            if error is None:
                 result.outcome = Outcome.UPDATED
                 result.message = f"Corrected to {row.mplus_value}. " + result.message
                 result.sent = outcome.write.sent()
@@ -230,8 +231,8 @@ def _heal(
                 )
             else:
                 result.outcome = Outcome.FAILED
-                result.reason = outcome.error
-                result.message = f"Could not correct: {outcome.message}. " + result.message
+                result.reason = error
+                result.message = f"Could not correct: {why}. " + result.message
                 extra["stock_pending"] = True
 
 

@@ -25,6 +25,7 @@ from mkmw_flows.mijnwebwinkel.errors import (
     RateLimitedError,
     ServerError,
     TransportError,
+    ValidationError,
 )
 from mkmw_flows.mijnwebwinkel.models import Article, ArticlePatch, VariantPatch
 from mkmw_flows.state import Binding
@@ -147,6 +148,21 @@ class StockWrite:
     variants: dict[int, int | None] = field(default_factory=dict)
     backorder: bool | None = None
     keys: list[str] = field(default_factory=list)
+    variant_of: dict[str, int | None] = field(default_factory=dict)
+
+    def split(self) -> list[tuple[str, StockWrite]]:
+        """One write per key (to find the one a refused write choked on)."""
+        parts = []
+        for key in self.keys:
+            variant = self.variant_of.get(key)
+            part = StockWrite(self.article_id, backorder=self.backorder, keys=[key])
+            part.variant_of[key] = variant
+            if variant is None:
+                part.set_stock, part.stock = True, self.stock
+            else:
+                part.variants[variant] = self.variants[variant]
+            parts.append((key, part))
+        return parts
 
     def patch(self) -> ArticlePatch:
         """The request body."""
@@ -184,6 +200,7 @@ def group_writes(
         else:
             write.variants[target.variant_id] = value
         write.keys.append(key)
+        write.variant_of[key] = target.variant_id
     return list(writes.values())
 
 
@@ -194,6 +211,11 @@ class WriteOutcome:
     write: StockWrite
     error: Reason | None = None
     message: str = ""
+    failed_keys: dict[str, tuple[Reason, str]] = field(default_factory=dict)
+
+    def result_of(self, key: str) -> tuple[Reason | None, str]:
+        """(reason, message) of one key's failure, or (None, "") when it was written."""
+        return self.failed_keys.get(key, (self.error, self.message))
 
 
 def classify(error: MijnWebwinkelError) -> tuple[Reason, str]:
@@ -232,6 +254,10 @@ def send_writes(
             shop.update_article(write.article_id, write.patch())
         except CredentialsError:
             raise
+        except ValidationError as exc:
+            if len(write.keys) < 2:
+                return WriteOutcome(write, *classify(exc))
+            return _one_by_one(shop, write)
         except MijnWebwinkelError as exc:
             reason, message = classify(exc)
             with lock:
@@ -246,3 +272,19 @@ def send_writes(
         return
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="stock-write") as pool:
         yield from pool.map(one, writes)
+
+
+def _one_by_one(shop: MijnWebwinkelClient, write: StockWrite) -> WriteOutcome:
+    """Send a refused multi-variant write one variant at a time, so only the bad one fails.
+
+    E.g. one variant was deleted in the shop: the shop refuses the whole PATCH.
+    """
+    outcome = WriteOutcome(write)
+    for key, part in write.split():
+        try:
+            shop.update_article(part.article_id, part.patch())
+        except CredentialsError:
+            raise
+        except MijnWebwinkelError as exc:
+            outcome.failed_keys[key] = classify(exc)
+    return outcome

@@ -406,3 +406,29 @@ def test_a_full_run_compares_everything_and_writes_only_what_differs(
     assert shop_value(emulators, bound[number]) == int(
         free(emulators, number, 1) + free(emulators, number, 2)
     )
+
+
+def test_a_variant_deleted_in_the_shop_fails_alone(
+    emulators: EmulatorPair, make_integration: MakeIntegration
+) -> None:
+    ctx, bound = first_run(emulators, make_integration)
+    by_article: dict[int, list[int]] = {}
+    for number, (article_id, variant_id) in sorted(bound.items()):
+        if variant_id is not None and free(emulators, number, 1) >= 1:
+            by_article.setdefault(article_id, []).append(number)
+    article_id, (gone, kept) = next((a, n[:2]) for a, n in by_article.items() if len(n) >= 2)
+    article = emulators.shop.backend.articles[article_id]
+    article.variants = [v for v in article.variants if v.id != bound[gone][1]]
+    emulators.mplus.backend.sell(gone, 1)
+    emulators.mplus.backend.sell(kept, 1)
+    sync_stock(ctx)
+    outcomes = {r.key: (r.outcome, r.reason) for r in ctx.report.results}
+    assert outcomes == {
+        str(gone): (Outcome.FAILED, Reason.REJECTED_BY_SHOP),
+        str(kept): (Outcome.UPDATED, None),
+    }
+    assert shop_value(emulators, bound[kept]) == int(
+        free(emulators, kept, 1) + free(emulators, kept, 2)
+    )
+    # one refused PATCH of both, then one per variant
+    assert emulators.shop.counters.calls[PATCH] == 3
