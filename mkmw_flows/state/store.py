@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select, update
 
@@ -443,10 +443,14 @@ class StoreTransaction:
         self.session.add(row)
         self.session.flush()
 
-    def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
-        """Append ledger entries."""
-        self.session.add_all(list(entries))
-        self.session.flush()
+    def add_ledger(self, entries: Iterable[LedgerEntry | dict[str, Any]]) -> None:
+        """Append ledger entries (models, or plain dicts of their columns: much faster in bulk)."""
+        rows = [e if isinstance(e, dict) else _ledger_row(e) for e in entries]
+        now = utcnow()
+        for row in rows:
+            row.setdefault("created_at", now)
+        if rows:
+            self.session.execute(insert(LedgerEntry), rows)
 
     def hold(
         self, integration: str, flow: str, record_key: str, reason_code: str, message: str
@@ -478,6 +482,25 @@ class StoreTransaction:
         if row is not None:
             self.session.delete(row)
             self.session.flush()
+
+    def release_many(self, integration: str, flow: str, record_keys: Iterable[str]) -> None:
+        """Forget the held records among `record_keys` (one statement per 500 keys)."""
+        keys = list(dict.fromkeys(record_keys))
+        for start in range(0, len(keys), 500):
+            self.session.exec(
+                delete(HeldRecord).where(  # type: ignore[call-overload]
+                    col(HeldRecord.integration) == integration,
+                    col(HeldRecord.flow) == flow,
+                    col(HeldRecord.record_key).in_(keys[start : start + 500]),
+                )
+            )
+
+
+def _ledger_row(entry: LedgerEntry) -> dict[str, Any]:
+    row = {c.name: getattr(entry, c.name) for c in LedgerEntry.__table__.columns}  # type: ignore[attr-defined]
+    if row.get("id") is None:
+        row.pop("id", None)
+    return row
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
