@@ -1,0 +1,299 @@
+"""Figures of the benchmark scenarios: the machine, the floor of a run, and the markdown page.
+
+Plain functions, no Prefect and no emulators: ``bench/__main__.py`` collects one JSON document
+per scenario (written by ``bench/scenarios.py`` or ``bench/prefect_overhead.py``) and renders
+``docs/benchmarks.md`` with :func:`render`.
+
+A scenario document::
+
+    {"name": "products", "title": "...", "setup": "...", "notes": ["..."],
+     "runs": [RUN, ...], "overhead": [ROW, ...]}
+
+A run (see :func:`run_figures`) holds the records by outcome, the calls made per side and
+operation, the minimum needed, the wall time and its floor, and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import resource
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+SHARED_MACHINE = (
+    "This machine is shared with other engineers running test suites at the same time, so "
+    "wall times carry noise from their load (see the load average before and after the run)."
+)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gb() -> float | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / (1024 * 1024)
+    except OSError:
+        pass
+    return None
+
+
+def _os_name() -> str:
+    try:
+        with open("/etc/os-release") as fh:
+            for line in fh:
+                if line.startswith("PRETTY_NAME="):
+                    return f"{line.split('=', 1)[1].strip().strip(chr(34))} ({platform.release()})"
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def machine() -> dict[str, Any]:
+    """The machine the figures come from: CPU, cores, memory, OS, Python, Prefect, load."""
+    from importlib.metadata import version
+
+    memory = _memory_gb()
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory": f"{memory:.0f} GB" if memory else "unknown",
+        "os": _os_name(),
+        "python": platform.python_version(),
+        "prefect": version("prefect"),
+        "load_before": os.getloadavg(),
+    }
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The shortest possible wall time of a run, given its calls.
+
+    MplusKASSA calls go one after the other (the SOAP client is sequential); shop reads go
+    ``read_concurrency`` at a time and shop writes ``write_concurrency`` at a time; with a
+    rate limit on the shop, its calls cannot go faster than ``rate`` per second.
+    """
+
+    latency_ms: float
+    read_concurrency: int = 1
+    write_concurrency: int = 1
+    rate: float | None = None
+
+    def seconds(self, mplus_calls: int, shop_reads: int, shop_writes: int) -> float:
+        """The floor in seconds for these calls."""
+        by_latency = (
+            self.latency_ms
+            / 1000
+            * (
+                mplus_calls
+                + math.ceil(shop_reads / self.read_concurrency)
+                + math.ceil(shop_writes / self.write_concurrency)
+            )
+        )
+        by_rate = (shop_reads + shop_writes) / self.rate if self.rate else 0.0
+        return max(by_latency, by_rate)
+
+    def formula(self) -> str:
+        """How the floor is computed, in words."""
+        text = (
+            f"{self.latency_ms:g} ms x (MplusKASSA calls + shop reads / {self.read_concurrency} "
+            f"+ shop writes / {self.write_concurrency})"
+        )
+        if self.rate:
+            text += f", and at least shop calls / {self.rate:g} per second (rate limit)"
+        else:
+            text += "; no shop rate limit configured"
+        return text
+
+
+def run_figures(
+    label: str,
+    *,
+    records: dict[str, int],
+    mplus_calls: dict[str, int],
+    mplus_writes: int,
+    shop_calls: dict[str, int],
+    shop_writes: int,
+    minimum_calls: int,
+    minimum_writes: int,
+    minimum_why: str,
+    wall: float,
+    floor: Floor,
+    rss_mb: float,
+) -> dict[str, Any]:
+    """One measured run as a JSON-ready dict (the floor computed from the calls made)."""
+    mplus_total = sum(mplus_calls.values())
+    shop_total = sum(shop_calls.values())
+    return {
+        "label": label,
+        "records": records,
+        "mplus_calls": mplus_calls,
+        "shop_calls": shop_calls,
+        "calls": mplus_total + shop_total,
+        "mplus_total": mplus_total,
+        "shop_total": shop_total,
+        "writes": mplus_writes + shop_writes,
+        "minimum_calls": minimum_calls,
+        "minimum_writes": minimum_writes,
+        "minimum_why": minimum_why,
+        "wall": wall,
+        "floor": floor.seconds(mplus_total, shop_total - shop_writes, shop_writes),
+        "floor_formula": floor.formula(),
+        "rss_mb": rss_mb,
+    }
+
+
+def _fmt_records(records: dict[str, int]) -> str:
+    shown = {k: v for k, v in records.items() if v}
+    return ", ".join(f"{k} {v}" for k, v in shown.items()) or "none"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "n/a"
+
+
+def runs_table(runs: list[dict[str, Any]]) -> list[str]:
+    """The markdown table of a scenario's runs."""
+    lines = [
+        "| run | records | calls made (MplusKASSA + shop) | minimum calls | writes made / "
+        "minimum | wall time | floor | wall / floor | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['label']} | {_fmt_records(r['records'])} | {r['calls']} "
+            f"({r['mplus_total']} + {r['shop_total']}) | {r['minimum_calls']} | "
+            f"{r['writes']} / {r['minimum_writes']} | {r['wall']:.2f} s | {r['floor']:.2f} s | "
+            f"{_ratio(r['wall'], r['floor'])} | {r['rss_mb']:.0f} MB |"
+        )
+    return lines
+
+
+def overhead_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The markdown table of the Prefect overhead rows."""
+    lines = [
+        "| flow and scenario | plain sync functions | Prefect flow | flow / plain | "
+        "flow, heartbeat off | flow (heartbeat off) / plain | flow tasks |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        quiet = row.get("flow_no_heartbeat")
+        lines.append(
+            f"| {row['label']} | {row['direct']:.2f} s | {row['flow']:.2f} s | "
+            f"{_ratio(row['flow'], row['direct'])} | "
+            + (f"{quiet:.2f} s | {_ratio(quiet, row['direct'])}" if quiet else "n/a | n/a")
+            + f" | {row.get('tasks', 'n/a')} |"
+        )
+    return lines
+
+
+def _details(runs: list[dict[str, Any]]) -> list[str]:
+    lines = ["", "Calls per operation and how the minimum is counted:", ""]
+    for r in runs:
+        mplus = ", ".join(f"{k} {v}" for k, v in sorted(r["mplus_calls"].items())) or "none"
+        shop = ", ".join(f"{k} {v}" for k, v in sorted(r["shop_calls"].items())) or "none"
+        lines.append(
+            f"- **{r['label']}**: MplusKASSA {mplus}; shop {shop}. Minimum: {r['minimum_why']}."
+        )
+    floors = sorted({r["floor_formula"] for r in runs})
+    lines += ["", "Floor: " + "; ".join(floors) + "."]
+    return lines
+
+
+def render(
+    scenarios: list[dict[str, Any]],
+    info: dict[str, Any],
+    *,
+    command: str,
+    started: str,
+    load_after: tuple[float, float, float] | None = None,
+    failures: dict[str, str] | None = None,
+) -> str:
+    """The whole docs/benchmarks.md page."""
+    load = ", ".join(f"{v:.2f}" for v in info["load_before"])
+    lines = [
+        "# Benchmarks",
+        "",
+        "Figures from one run of the benchmark scenarios in `bench/` against both emulators "
+        "over real HTTP on 127.0.0.1, every request delayed by the emulated latency. They are "
+        "not tests; `make test` does not run them.",
+        "",
+        "## How they were made",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Started {started}. Each scenario runs in its own process, so its peak RSS is its own "
+        "(the process tree's peak, as the kernel reports it when the process ends, and the "
+        "peak of the measuring process per run).",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPU | {info['cpu']} |",
+        f"| cores | {info['cores']} |",
+        f"| memory | {info['memory']} |",
+        f"| OS | {info['os']} |",
+        f"| Python | {info['python']} |",
+        f"| Prefect | {info['prefect']} |",
+        f"| load average before (1, 5, 15 min) | {load} |",
+    ]
+    if load_after:
+        lines.append(
+            f"| load average after (1, 5, 15 min) | {', '.join(f'{v:.2f}' for v in load_after)} |"
+        )
+    lines += ["", SHARED_MACHINE, ""]
+    lines += [
+        "## Reading the tables",
+        "",
+        "- **calls made** against the **minimum calls** a sync needs for the same work "
+        "(counted per scenario below), and writes made against the writes needed.",
+        "- **floor**: the shortest wall time the calls allow: the emulated latency times the "
+        "calls that must wait for each other, with the flow's concurrency and, where one is "
+        "configured, the shop's rate limit. **wall / floor** near 1 means the run is bound by "
+        "the APIs; far above 1 means time goes elsewhere (CPU, the state store, the emulators "
+        "sharing the machine).",
+        "- **peak RSS**: the measuring process's peak resident memory at the end of that run.",
+        "",
+    ]
+    for scenario in scenarios:
+        lines += [f"## {scenario['title']}", ""]
+        if scenario.get("setup"):
+            lines += [scenario["setup"], ""]
+        if scenario.get("runs"):
+            lines += runs_table(scenario["runs"])
+            lines += _details(scenario["runs"])
+        if scenario.get("overhead"):
+            lines += overhead_table(scenario["overhead"])
+        tree = scenario.get("tree_peak_rss_mb")
+        if tree:
+            lines += ["", f"Peak RSS of the scenario's process tree: {tree:.0f} MB."]
+        if scenario.get("elapsed"):
+            lines += [f"Scenario wall time including set-up: {scenario['elapsed']:.0f} s."]
+        for note in scenario.get("notes", []):
+            lines += ["", f"- {note}"]
+        lines.append("")
+    for name, error in (failures or {}).items():
+        lines += [f"## {name}: FAILED", "", "```", error.strip()[-3000:], "```", ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,383 @@
+"""The benchmark scenarios of ``python -m bench``, each writing its figures as one JSON document.
+
+Each scenario drives the plain sync functions the flows call, reusing the set-up of the
+flow owners' own benchmarks (``bench/products.py``, ``bench/stock.py``, ``bench/orders.py``)
+so both measure the same thing; this module only collects the figures in a structured form
+(calls per side from the emulators' counters, the minimum needed, the wall time and its
+floor, the peak RSS).
+
+    .venv/bin/python -m bench.scenarios {products,stock,orders} --json OUT.json [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import random
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench.report import Floor, peak_rss_mb, run_figures
+from mkmw_flows.blocks import Integration
+from mkmw_flows.emulators.faults import FaultConfig
+from mkmw_flows.emulators.pair import EmulatorPair
+
+LATENCY_MS = 20.0
+
+#: Full and quick sizes per scenario.
+SIZES: dict[str, dict[str, float]] = {
+    "products": {"articles": 10_000, "changed": 0.01},
+    "stock": {"articles": 100_000, "changed": 0.01},
+    "orders": {"orders": 1_000, "returning": 0.3},
+}
+QUICK: dict[str, dict[str, float]] = {
+    "products": {"articles": 500, "changed": 0.01},
+    "stock": {"articles": 5_000, "changed": 0.01},
+    "orders": {"orders": 20, "returning": 0.3},
+}
+
+
+# ---- products ------------------------------------------------------------------------------
+
+
+def _emulator_calls(pair: EmulatorPair) -> tuple[dict[str, int], int, dict[str, int], int]:
+    """(MplusKASSA calls, MplusKASSA writes, shop calls, shop writes) since the last reset."""
+    mplus = dict(pair.mplus.counters.calls)
+    shop = dict(pair.shop.counters.calls)
+    result = (
+        mplus,
+        sum(pair.mplus.counters.writes.values()),
+        shop,
+        sum(pair.shop.counters.writes.values()),
+    )
+    pair.mplus.counters.reset()
+    pair.shop.counters.reset()
+    return result
+
+
+def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]:
+    """First sync into an empty shop, a rerun with no change, a rerun after 1% repriced."""
+    from bench.products import run
+
+    faults = FaultConfig(latency_ms=latency_ms)
+    with EmulatorPair(str(articles), "empty", mplus_faults=faults, shop_faults=faults) as pair:
+        mplus = pair.mplus.backend
+        lists = {
+            "Kleur": pair.shop.backend.create_list("Kleur").id,
+            "Maat": pair.shop.backend.create_list("Maat").id,
+        }
+        fields: dict[str, Any] = pair.credentials()
+        fields["state_database_url"] = f"{tempfile.mkdtemp(prefix='mkmw-bench-')}/state.db"
+        fields["products"] = {"option_lists": lists}
+        block = Integration(**fields)
+        settings = block.products
+        floor = Floor(
+            latency_ms,
+            read_concurrency=4,  # the first run scans the shop's articles 4 pages at a time
+            write_concurrency=settings.write_concurrency,
+            rate=block.mijnwebwinkel.requests_per_second,
+        )
+        webshop = [
+            n
+            for n, numbers in mplus.product_articles.items()
+            if any(mplus.articles[a].get("webshop") for a in numbers)
+        ]
+        pages = len(mplus.articles) // settings.page_size + 1
+        runs: list[dict[str, Any]] = []
+
+        def measure(label: str, minimum_calls: int, minimum_writes: int, why: str) -> None:
+            report, seconds = run(block)
+            mplus_calls, mplus_writes, shop_calls, shop_writes = _emulator_calls(pair)
+            runs.append(
+                run_figures(
+                    label,
+                    records=report.counts(),
+                    mplus_calls=mplus_calls,
+                    mplus_writes=mplus_writes,
+                    shop_calls=shop_calls,
+                    shop_writes=shop_writes,
+                    minimum_calls=minimum_calls,
+                    minimum_writes=minimum_writes,
+                    minimum_why=why,
+                    wall=seconds,
+                    floor=floor,
+                    rss_mb=peak_rss_mb(),
+                )
+            )
+            print(f"products {label}: {report.counts()} in {seconds:.1f} s", flush=True)
+
+        pair.mplus.counters.reset()
+        pair.shop.counters.reset()
+        writes = len(webshop) + len(mplus.groups) + len(lists)
+        shop_reads = 2 + len(lists)
+        measure(
+            "first sync",
+            1 + pages + shop_reads + writes,
+            writes,
+            f"1 getArticleGroups + {pages} getProducts pages of {settings.page_size} (the "
+            f"last one shows the end) + {shop_reads} shop reads (category tree, the empty "
+            f"shop's articles, each of the {len(lists)} option lists) + {writes} POSTs "
+            f"({len(webshop)} products for the webshop, {len(mplus.groups)} categories, one "
+            "per option list)",
+        )
+        measure(
+            "rerun, nothing changed",
+            2,
+            0,
+            "1 getArticleGroups + 1 getProducts from the syncMarker, no shop call",
+        )
+        rng = random.Random(5)
+        repriced = rng.sample(webshop, max(1, int(len(webshop) * changed)))
+        for number in repriced:
+            for article in mplus.product_articles[number]:
+                price = Decimal(mplus.articles[article]["priceIncl"]) / 100 + Decimal("1.00")
+                mplus.set_price(article, price)
+        touched = sum(len(mplus.product_articles[n]) for n in repriced)
+        change_pages = touched // settings.page_size + 1
+        measure(
+            f"rerun, {len(repriced)} products ({touched} articles) repriced",
+            1 + change_pages + len(repriced),
+            len(repriced),
+            f"1 getArticleGroups + {change_pages} getProducts from the syncMarker + one PATCH "
+            "per repriced product",
+        )
+    return {
+        "name": "products",
+        "title": f"Products: {len(mplus.articles):,} MplusKASSA articles",
+        "setup": (
+            f"`sync-products` plain functions (`sync_categories`, `ProductSync.batches()` / "
+            f"`run_page()` / `finish()`) over {len(mplus.articles):,} MplusKASSA articles in "
+            f"{len(mplus.products):,} products ({len(webshop):,} for the webshop) into an empty "
+            f"shop, {latency_ms:g} ms latency per request on both emulators, page size "
+            f"{settings.page_size}, {settings.write_concurrency} shop writes in flight. Both "
+            "emulators are served from threads of the measuring process (as in "
+            "`bench/products.py`), so they share its GIL and their state is in its RSS."
+        ),
+        "runs": runs,
+        "notes": [],
+    }
+
+
+# ---- stock ---------------------------------------------------------------------------------
+
+
+def stock(articles: int, changed: float, latency_ms: float) -> dict[str, Any]:
+    """An idle run, then an incremental run after 1% of the articles sold in the store."""
+    from bench.stock import _child, measure, seed_bindings
+    from mkmw_flows.state import StateStore
+
+    started = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    parent, child_end = context.Pipe()
+    child = context.Process(target=_child, args=(articles, latency_ms, child_end), daemon=True)
+    child.start()
+    runs: list[dict[str, Any]] = []
+    notes: list[str] = []
+    try:
+        hello = parent.recv()
+        rows, head = hello["rows"], hello["head"]
+        shop_articles = len({r[1] for r in rows})
+        tmp = tempfile.mkdtemp(prefix="mkmw-bench-stock-")
+        block = Integration(**hello["credentials"], state_database_url=f"{tmp}/state.db")
+        store = StateStore(block.state_database_url)
+        took = seed_bindings(store, rows, head)
+        seeded = time.perf_counter() - started
+        settings = block.stock
+        floor = Floor(
+            latency_ms,
+            read_concurrency=4,
+            write_concurrency=settings.write_concurrency,
+            rate=block.mijnwebwinkel.requests_per_second,
+        )
+
+        def record(label: str, result: dict[str, Any], calls: int, writes: int, why: str) -> None:
+            shop_writes = sum(result["shop_writes"].values())
+            runs.append(
+                run_figures(
+                    label,
+                    records=result["counts"],
+                    mplus_calls=result["mplus"],
+                    mplus_writes=0,
+                    shop_calls=result["shop_calls"],
+                    shop_writes=shop_writes,
+                    minimum_calls=calls,
+                    minimum_writes=writes,
+                    minimum_why=why,
+                    wall=result["wall"],
+                    floor=floor,
+                    rss_mb=result["rss_peak"],
+                )
+            )
+            print(f"stock {label}: {result['counts']} in {result['wall']:.1f} s", flush=True)
+
+        idle = measure(parent, block, store)
+        record("idle run, nothing changed", idle, 1, 0, "1 getCurrentSyncMarkers")
+        count = max(1, int(articles * changed))
+        parent.send(("sell", (count, 7)))
+        sold = parent.recv()
+        result = measure(parent, block, store)
+        lookups = -(-count // settings.batch_size)
+        reads = 2 + lookups + 1 + 1
+        record(
+            f"{count:,} articles ({changed:.0%}) sold in branch 1",
+            result,
+            reads + sold["products"],
+            sold["products"],
+            f"1 head + 1 getBranches + 2 getStock feeds (one per branch) + {lookups} getStock "
+            f"by article number for the other branch (batches of {settings.batch_size}) + one "
+            f"PATCH per changed shop article ({sold['products']}: variants of one article share "
+            "a PATCH)",
+        )
+        updated = result["counts"].get("updated", 0)
+        if updated != count:
+            notes.append(f"MISMATCH: {updated} articles updated, {count} were sold.")
+        notes.append(
+            f"Set-up, not measured: {articles:,} MplusKASSA articles in 2 branches, a shop "
+            f"mirror of {shop_articles:,} articles ({sum(1 for r in rows if r[2]):,} variants) "
+            f"in a child process, and {len(rows):,} article bindings written straight into the "
+            f"store ({took:.1f} s) standing in for the products flow; {seeded:.0f} s in all."
+        )
+    finally:
+        parent.send(("stop", None))
+        child.join(20)
+        if child.is_alive():
+            child.terminate()
+    return {
+        "name": "stock",
+        "title": f"Stock: {articles:,} articles, {changed:.0%} changed",
+        "setup": (
+            "`sync-stock` plain function (`sync_stock`: `read_stock`, then `process_batch` per "
+            f"batch) with {latency_ms:g} ms latency per request on both emulators, batches of "
+            f"{settings.batch_size}, {settings.write_concurrency} shop writes in flight. The "
+            "emulators run in a child process (as in `bench/stock.py`); the RSS per run is the "
+            "measuring process's peak during the run, sampled every 20 ms."
+        ),
+        "runs": runs,
+        "notes": notes,
+    }
+
+
+# ---- orders --------------------------------------------------------------------------------
+
+
+def orders(count: int, returning_share: float, latency_ms: float) -> dict[str, Any]:
+    """One run over `count` new shop orders, some from returning customers."""
+    from bench.orders import SETTINGS, add_orders, bind_articles, context
+    from mkmw_flows.state import StateStore
+    from mkmw_flows.sync.orders import run_shop_to_mplus
+
+    returning = int(count * returning_share)
+    faults = FaultConfig(latency_ms=latency_ms)
+    notes: list[str] = []
+    with EmulatorPair(mplus_faults=faults, shop_faults=faults) as pair:
+        pair.shop.backend.orders.clear()
+        fields = pair.credentials()
+        fields["state_database_url"] = f"{tempfile.mkdtemp(prefix='mkmw-bench-orders-')}/state.db"
+        fields["orders"] = SETTINGS
+        block = Integration(**fields)
+        store = StateStore(block.state_database_url)
+        bind_articles(pair, store)
+        # warm-up, not measured: the returning customers' earlier orders
+        add_orders(pair, list(range(returning)), 0)
+        run_shop_to_mplus(context(block, store))
+        new = list(range(100_000, 100_000 + count - returning))
+        mixed = [c for twin in zip(range(returning), new, strict=False) for c in twin]
+        mixed += new[returning:]
+        add_orders(pair, mixed, returning)
+        pair.mplus.counters.reset()
+        pair.shop.counters.reset()
+
+        ctx = context(block, store)
+        started = time.perf_counter()
+        run_shop_to_mplus(ctx)
+        wall = time.perf_counter() - started
+        mplus_calls, mplus_writes, shop_calls, shop_writes = _emulator_calls(pair)
+        ext = Counter(o.get("extOrderId") for o in pair.mplus.backend.orders.values())
+        emails = Counter(r.get("email") for r in pair.mplus.backend.relations.values())
+        duplicate_orders = sum(n - 1 for n in ext.values() if n > 1)
+        duplicate_relations = sum(n - 1 for e, n in emails.items() if e and n > 1)
+        ctx.close()
+        store.close()
+    new_customers = count - returning
+    page = block.orders.page_size
+    pages = math.ceil(count / page)
+    floor = Floor(latency_ms, rate=block.mijnwebwinkel.requests_per_second)
+    run = run_figures(
+        f"{count:,} new orders ({returning} from returning customers)",
+        records=ctx.report.counts(),
+        mplus_calls=mplus_calls,
+        mplus_writes=mplus_writes,
+        shop_calls=shop_calls,
+        shop_writes=shop_writes,
+        minimum_calls=2 * pages + count + 2 * new_customers + count,
+        minimum_writes=count + new_customers + count,
+        minimum_why=(
+            f"{pages} shop order pages of {page} + {pages} getOrdersByExtOrderIds (one look per "
+            "page for orders already imported, which exactly-once needs) + one createOrderV3 "
+            "per order + for each of "
+            f"the {new_customers} new customers a relation lookup and a createRelation + one "
+            "status PATCH per order (write-back)"
+        ),
+        wall=wall,
+        floor=floor,
+        rss_mb=peak_rss_mb(),
+    )
+    print(f"orders: {run['records']} in {wall:.1f} s", flush=True)
+    per_order = run["mplus_total"] / count
+    notes.append(
+        f"MplusKASSA calls per order {per_order:.2f}; duplicates after the run: orders "
+        f"{duplicate_orders}, relations {duplicate_relations} (both must be 0)."
+    )
+    if duplicate_orders or duplicate_relations:
+        notes.append("DUPLICATES FOUND: see the figures above.")
+    notes.append(
+        "The orders are taken one after the other (customer, then order, then status), so the "
+        "floor counts every call in sequence. The `unchanged` records are the warm-up's "
+        "orders seen again in the feed's overlap window."
+    )
+    return {
+        "name": "orders",
+        "title": f"Orders: {count:,} shop orders into MplusKASSA",
+        "setup": (
+            f"`sync-orders` plain function (`run_shop_to_mplus`) over {count:,} new shop orders "
+            f"({returning} from returning customers, imported in an unmeasured warm-up), "
+            f"{latency_ms:g} ms latency per request on both emulators, status written back to "
+            "the shop. Emulators in threads of the measuring process (as in `bench/orders.py`)."
+        ),
+        "runs": [run],
+        "notes": notes,
+    }
+
+
+SCENARIOS: dict[str, Callable[[dict[str, float], float], dict[str, Any]]] = {
+    "products": lambda s, lat: products(int(s["articles"]), s["changed"], lat),
+    "stock": lambda s, lat: stock(int(s["articles"]), s["changed"], lat),
+    "orders": lambda s, lat: orders(int(s["orders"]), s["returning"], lat),
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one scenario and write its JSON document."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("name", choices=sorted(SCENARIOS))
+    parser.add_argument("--json", type=Path, required=True, help="where to write the figures")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
+    parser.add_argument("--latency-ms", type=float, default=LATENCY_MS)
+    args = parser.parse_args(argv)
+    sizes = (QUICK if args.quick else SIZES)[args.name]
+    started = time.perf_counter()
+    doc = SCENARIOS[args.name](sizes, args.latency_ms)
+    doc["elapsed"] = time.perf_counter() - started
+    doc["self_peak_rss_mb"] = peak_rss_mb()
+    args.json.write_text(json.dumps(doc, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
