@@ -31,11 +31,13 @@ from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
 from mkmw_flows.mplus.errors import (
     MplusBusinessError,
     MplusError,
+    MplusProtocolError,
     MplusServerFault,
     MplusTransportError,
 )
 from mkmw_flows.mplus.models import Order
 from mkmw_flows.state import Binding, Outcome
+from mkmw_flows.state.claims import claim_owner
 from mkmw_flows.sync import order_select
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.customers import CustomerResult, resolve_customer
@@ -57,7 +59,7 @@ from mkmw_flows.sync.order_status import (
     write_shop_status,
 )
 from mkmw_flows.sync.reasons import Reason
-from mkmw_flows.sync.report import RecordResult, write_outcomes
+from mkmw_flows.sync.report import RecordResult, record_outcomes, write_outcomes
 
 FLOW = "orders"
 ENTITY = "order"
@@ -87,6 +89,9 @@ class OrdersRun:
         customers: E-mail key -> (relation number, field hashes) written this run.
         shipping_ids: Shop shipping method name -> id (read once, when needed).
         latest: The latest creation or status-change time seen (the next cursor).
+        elsewhere_from: The earliest change among orders another run had claimed; the
+            cursor stays before it so a later run reads them again.
+        customer_claims: Claims on customers this batch holds (released with its orders).
     """
 
     field_map: FieldMap
@@ -97,6 +102,8 @@ class OrdersRun:
     latest: dt.datetime | None = None
     seen: set[int] = field(default_factory=set)
     held: set[str] = field(default_factory=set)
+    elsewhere_from: dt.datetime | None = None
+    customer_claims: set[str] = field(default_factory=set)
 
 
 def start_run(ctx: SyncContext) -> OrdersRun:
@@ -146,6 +153,77 @@ def process_batch(
     for order in orders:
         if order.number not in run.seen:
             unique[order.number] = order
+    unique, elsewhere = _claim(ctx, run, unique)
+    try:
+        results = _process_claimed(ctx, run, unique, force=force)
+    finally:
+        if not ctx.dry_run and unique:
+            owner = claim_owner(ctx.report.run_id)
+            keys = [*map(str, unique), *run.customer_claims]
+            ctx.store.release_claims(ctx.name, FLOW, keys, owner)
+            run.customer_claims.clear()
+    if elsewhere:
+        record_outcomes(ctx.store, ctx.report, elsewhere)
+        ctx.report.extend(elsewhere)
+    return results + elsewhere
+
+
+def _claim(
+    ctx: SyncContext, run: OrdersRun, unique: dict[int, ShopOrder]
+) -> tuple[dict[int, ShopOrder], list[RecordResult]]:
+    """Claim the batch's orders so no other run takes them at the same time.
+
+    Returns:
+        The orders this run holds, and a skipped result per order another run holds.
+    """
+    if ctx.dry_run or not unique:
+        return unique, []
+    owner = claim_owner(ctx.report.run_id)
+    mine = ctx.store.claim_many(ctx.name, FLOW, map(str, unique), owner)
+    elsewhere: list[RecordResult] = []
+    for number, order in list(unique.items()):
+        if str(number) in mine:
+            continue
+        del unique[number]
+        elsewhere.append(
+            _elsewhere(
+                run,
+                order,
+                f"Order {number} was being taken into MplusKASSA by another run at the same "
+                "moment; it is left to that run.",
+            )
+        )
+    return unique, elsewhere
+
+
+def _elsewhere(run: OrdersRun, order: ShopOrder, message: str) -> RecordResult:
+    """Skipped: another run holds the order or its customer; a later run reads it again."""
+    changed = order_select.latest_change([order], None)
+    if changed is not None and (run.elsewhere_from is None or changed < run.elsewhere_from):
+        run.elsewhere_from = changed
+    return RecordResult(
+        ENTITY, str(order.number), Outcome.SKIPPED, Reason.IN_PROGRESS_ELSEWHERE, message
+    )
+
+
+def _claim_customer(ctx: SyncContext, run: OrdersRun, source: dict[str, Any]) -> bool:
+    """Claim the order's customer, so two runs never find-or-create the same one at once.
+
+    The claim key is a hash of the e-mail key: the claims table holds no personal data.
+    """
+    email = source.get("email") or None
+    if ctx.dry_run or not email or ctx.integration.orders.default_debtor is not None:
+        return True
+    key = "customer:" + hashlib.sha256(customer_key(email).encode()).hexdigest()[:40]
+    if ctx.store.claim(ctx.name, FLOW, key, claim_owner(ctx.report.run_id)):
+        run.customer_claims.add(key)
+        return True
+    return False
+
+
+def _process_claimed(
+    ctx: SyncContext, run: OrdersRun, unique: dict[int, ShopOrder], *, force: bool
+) -> list[RecordResult]:
     run.seen.update(unique)
     run.latest = order_select.latest_change(list(unique.values()), run.latest)
     results: list[RecordResult] = []
@@ -159,7 +237,21 @@ def process_batch(
     for order in fresh:
         found = existing.get(order.number)
         if found is not None:
-            binds.append(_Bind(ORDER, found.order_id, str(order.number)))
+            # an earlier run created it and stopped before linking it (a crash, a lost
+            # answer): link it now and finish what that run would have done next
+            extra: dict[str, Any] = {
+                "paid": bool(found.payments) or bool(found.prepaid_amount),
+                "ext_order_id": found.ext_order_id,
+            }
+            later = ""
+            try:
+                extra.update(
+                    write_shop_status(ctx, {}, order.number, "imported", order.status).extra
+                )
+                extra["seen_change"] = _change_mark(order)
+            except Exception as exc:  # noqa: BLE001 - linked now; the status is set next run
+                later = f" The shop status is set next run ({type(exc).__name__})."
+            binds.append(_Bind(ORDER, found.order_id, str(order.number), extra=extra))
             results.append(
                 RecordResult(
                     ENTITY,
@@ -167,7 +259,8 @@ def process_batch(
                     Outcome.UNCHANGED,
                     Reason.ALREADY_EXISTS,
                     f"Order {order.number} is already in MplusKASSA as {found.ext_order_id}; "
-                    "it is linked and not created again.",
+                    "it is linked and not created again." + later,
+                    hold=bool(later),
                 )
             )
             continue
@@ -277,6 +370,13 @@ def _import_one(
             articles=articles,
             shipping_ids=_shipping_ids(ctx, run, order),
         )
+        if not _claim_customer(ctx, run, source):
+            return _elsewhere(
+                run,
+                order,
+                f"Order {order.number} waits: another run was creating or updating its "
+                "customer at the same moment; it is taken next run.",
+            )
         customer = _customer(ctx, run, source, mapped)
         built.order.relation_number = customer.relation_number
     except OrderProblem as problem:
@@ -422,7 +522,7 @@ def _write_order(
                 hold=True,
             )
         how, paid = "already there (an earlier attempt went through)", False
-    except (MplusTransportError, MplusServerFault):
+    except (MplusTransportError, MplusServerFault, MplusProtocolError):
         # ambiguous: it may have been created; look it up before anything else
         how, paid = "created (the answer was lost; found by its extOrderId)", False
     if not order_id:
@@ -553,6 +653,8 @@ def run_shop_to_mplus(
     _status_back(ctx)
     if not ctx.dry_run and run.latest is not None:
         latest = max(run.latest, window.cursor) if window.cursor else run.latest
+        if run.elsewhere_from is not None:  # orders another run had: read them again next run
+            latest = min(latest, run.elsewhere_from)
         ctx.store.set_cursor(ctx.name, order_select.CURSOR_SHOP_CHANGED, latest.isoformat())
     return run
 

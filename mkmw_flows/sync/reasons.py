@@ -40,6 +40,7 @@ class Reason(StrEnum):
     ROUNDING_LINE = "ROUNDING_LINE"
     CANCELLED_IN_SHOP = "CANCELLED_IN_SHOP"
     OPTION_LIST_MISSING = "OPTION_LIST_MISSING"
+    IN_PROGRESS_ELSEWHERE = "IN_PROGRESS_ELSEWHERE"
 
 
 #: What each code means, for summaries and `mkmw ledger show`.
@@ -77,4 +78,6 @@ EXPLANATIONS: dict[Reason, str] = {
         "The shop has no option list for a variant axis (e.g. Maat); make it in the shop's "
         "back office and set its id in the products settings (option_lists)."
     ),
+    Reason.IN_PROGRESS_ELSEWHERE: "Another run of the same flow was working on this record at "
+    "the same moment; it is left to that run (and taken by the next run if that one stopped).",
 }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
 from sqlmodel import Session
 
 from mkmw_flows.state import StateStore
-from mkmw_flows.state.claims import claim_records
+from mkmw_flows.state.claims import claim_owner, claim_records
 from mkmw_flows.state.models import utcnow
 
 SHOP, F = "shop-a", "orders"
@@ -78,3 +80,26 @@ def test_racing_runs_never_claim_the_same_record(store: StateStore) -> None:
     assert sorted(claimed, key=int) == keys  # every record exactly once over all runs
     by_owner = {c.record_key: c.owner for c in store.claims(SHOP, F)}
     assert all(by_owner[k] == o for o, got in won.items() for k in got)
+
+
+def test_a_claim_of_a_killed_process_on_this_host_is_taken_over_at_once(
+    store: StateStore,
+) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],  # noqa: S603
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    host = claim_owner("x").split("|")[1]
+    dead_owner = f"run-killed|{host}|{gone.stdout.strip()}"
+    assert store.claim(SHOP, F, "5", dead_owner, ttl_seconds=3600)
+    alive_owner = claim_owner("run-alive")  # this process: alive
+    assert store.claim(SHOP, F, "6", alive_owner, ttl_seconds=3600)
+    other_host = "run-far|some-other-host|1"
+    assert store.claim(SHOP, F, "7", other_host, ttl_seconds=3600)
+
+    taker = claim_owner("run-next")
+    assert store.claim_many(SHOP, F, ["5", "6", "7"], taker) == {"5"}
+    owners = {c.record_key: c.owner for c in store.claims(SHOP, F)}
+    assert owners == {"5": taker, "6": alive_owner, "7": other_host}
