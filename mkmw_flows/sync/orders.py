@@ -31,7 +31,6 @@ from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
 from mkmw_flows.mplus.errors import (
     MplusBusinessError,
     MplusError,
-    MplusProtocolError,
     MplusServerFault,
     MplusTransportError,
 )
@@ -237,21 +236,7 @@ def _process_claimed(
     for order in fresh:
         found = existing.get(order.number)
         if found is not None:
-            # an earlier run created it and stopped before linking it (a crash, a lost
-            # answer): link it now and finish what that run would have done next
-            extra: dict[str, Any] = {
-                "paid": bool(found.payments) or bool(found.prepaid_amount),
-                "ext_order_id": found.ext_order_id,
-            }
-            later = ""
-            try:
-                extra.update(
-                    write_shop_status(ctx, {}, order.number, "imported", order.status).extra
-                )
-                extra["seen_change"] = _change_mark(order)
-            except Exception as exc:  # noqa: BLE001 - linked now; the status is set next run
-                later = f" The shop status is set next run ({type(exc).__name__})."
-            binds.append(_Bind(ORDER, found.order_id, str(order.number), extra=extra))
+            binds.append(_Bind(ORDER, found.order_id, str(order.number)))
             results.append(
                 RecordResult(
                     ENTITY,
@@ -259,8 +244,7 @@ def _process_claimed(
                     Outcome.UNCHANGED,
                     Reason.ALREADY_EXISTS,
                     f"Order {order.number} is already in MplusKASSA as {found.ext_order_id}; "
-                    "it is linked and not created again." + later,
-                    hold=bool(later),
+                    "it is linked and not created again.",
                 )
             )
             continue
@@ -522,7 +506,7 @@ def _write_order(
                 hold=True,
             )
         how, paid = "already there (an earlier attempt went through)", False
-    except (MplusTransportError, MplusServerFault, MplusProtocolError):
+    except (MplusTransportError, MplusServerFault):
         # ambiguous: it may have been created; look it up before anything else
         how, paid = "created (the answer was lost; found by its extOrderId)", False
     if not order_id:
