@@ -8,6 +8,8 @@ NOTHING`` on SQLite and PostgreSQL alike, so exactly one of two racing runs gets
 A claim expires after its TTL, so a run that died (SIGKILL, a lost worker) never blocks a
 record for good: the next run takes an expired claim over with a conditional ``UPDATE``,
 which PostgreSQL re-checks under the row lock and SQLite serialises with its write lock.
+An owner names its run, host and process (:func:`claim_owner`); a claim whose process is
+gone from this host is taken over at once, without waiting for the TTL.
 
 Expiry compares times written by the claiming processes, so the clocks of the machines that
 run the flows should agree to well within the TTL (NTP does that).
@@ -15,6 +17,8 @@ run the flows should agree to well within the TTL (NTP does that).
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -25,7 +29,7 @@ from sqlmodel import Field, Session, SQLModel, col, delete, select, update
 from mkmw_flows.state.models import utcnow
 
 #: How long a claim holds when the claiming run neither releases nor renews it.
-DEFAULT_TTL_SECONDS = 900
+DEFAULT_TTL_SECONDS = 600
 
 
 class Claim(SQLModel, table=True):
@@ -42,6 +46,28 @@ class Claim(SQLModel, table=True):
     expires_at: datetime = Field(default_factory=utcnow)
 
 
+def claim_owner(run_id: str) -> str:
+    """The owner string of a run in this process: ``run id|host|pid`` (at most 100 chars)."""
+    return f"{run_id[:50]}|{socket.gethostname()[:40]}|{os.getpid()}"
+
+
+def _dead_here(owner: str) -> bool:
+    """True when `owner` is a process of this host that no longer runs."""
+    parts = owner.rsplit("|", 2)
+    if len(parts) != 3 or parts[1] != socket.gethostname()[:40] or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def claim_records(
     session: Session,
     integration: str,
@@ -54,8 +80,9 @@ def claim_records(
 ) -> set[str]:
     """Claim records for `owner`; the caller commits the session.
 
-    A record is claimed when nobody holds it, when its claim expired, or when `owner`
-    holds it already (the claim is then renewed).
+    A record is claimed when nobody holds it, when its claim expired, when `owner` holds it
+    already (the claim is then renewed), or when its holder is a process of this host that
+    has gone (killed or crashed).
 
     Args:
         session: An open session (its transaction is committed by the caller).
@@ -110,7 +137,54 @@ def claim_records(
             )
         )
         held.update(mine)
+        if len(held) < len(keys):
+            held |= _take_from_dead(session, integration, flow, chunk, owner, moment, expires)
     return held
+
+
+def _take_from_dead(
+    session: Session,
+    integration: str,
+    flow: str,
+    keys: list[str],
+    owner: str,
+    moment: datetime,
+    expires: datetime,
+) -> set[str]:
+    others = session.exec(
+        select(Claim.owner)
+        .where(
+            Claim.integration == integration,
+            Claim.flow == flow,
+            col(Claim.record_key).in_(keys),
+            Claim.owner != owner,
+        )
+        .distinct()
+    )
+    dead = [o for o in others if _dead_here(o)]
+    if not dead:
+        return set()
+    # conditional on the dead owner: of two runs taking over, only the first one matches
+    session.execute(
+        update(Claim)
+        .where(
+            col(Claim.integration) == integration,
+            col(Claim.flow) == flow,
+            col(Claim.record_key).in_(keys),
+            col(Claim.owner).in_(dead),
+        )
+        .values(owner=owner, claimed_at=moment, expires_at=expires)
+    )
+    return set(
+        session.exec(
+            select(Claim.record_key).where(
+                Claim.integration == integration,
+                Claim.flow == flow,
+                col(Claim.record_key).in_(keys),
+                Claim.owner == owner,
+            )
+        )
+    )
 
 
 def release_records(
