@@ -96,6 +96,20 @@ def run_scenario(
     return doc, output
 
 
+def write_page(out: Path, figures: dict[str, Any]) -> None:
+    """Render the figures of a run into the markdown page at `out`."""
+    page = render(
+        figures["docs"],
+        figures["info"],
+        command=figures["command"],
+        started=figures["started"],
+        load_after=figures["load_after"],
+        failures=figures["failures"],
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen scenarios and write the page; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
@@ -106,7 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the markdown page")
     parser.add_argument("--repeat", type=int, default=1, help="prefect-overhead runs per variant")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per scenario")
+    parser.add_argument("--figures", type=Path, help="also keep the raw figures here (JSON)")
+    parser.add_argument(
+        "--render-from", type=Path, metavar="FIGURES", help="render a kept figures file again"
+    )
     args = parser.parse_args(argv)
+    if args.render_from:
+        kept = json.loads(args.render_from.read_text())
+        write_page(args.out, kept)
+        return 1 if kept["failures"] else 0
     names = [n for n in SCENARIOS if not args.only or n in args.only]
     given = sys.argv[1:] if argv is None else argv
     command = shlex.join(["python", "-m", "bench", *given])
@@ -124,16 +146,17 @@ def main(argv: list[str] | None = None) -> int:
                 failures[name] = output
             else:
                 docs.append(doc)
-    page = render(
-        docs,
-        info,
-        command=command,
-        started=started,
-        load_after=os.getloadavg(),
-        failures=failures,
-    )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(page)
+    figures = {
+        "docs": docs,
+        "info": info,
+        "command": command,
+        "started": started,
+        "load_after": os.getloadavg(),
+        "failures": failures,
+    }
+    if args.figures:
+        args.figures.write_text(json.dumps(figures, indent=1, default=str))
+    write_page(args.out, figures)
     print(f"\nwrote {args.out}" + (f"; FAILED: {', '.join(failures)}" if failures else ""))
     return 1 if failures else 0
 

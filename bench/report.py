@@ -90,7 +90,8 @@ class Floor:
 
     MplusKASSA calls go one after the other (the SOAP client is sequential); shop reads go
     ``read_concurrency`` at a time and shop writes ``write_concurrency`` at a time; with a
-    rate limit on the shop, its calls cannot go faster than ``rate`` per second.
+    rate limit on the shop, its calls beyond the first burst (the client's token bucket holds
+    ``max(1, rate)``) cannot go faster than ``rate`` per second.
     """
 
     latency_ms: float
@@ -109,7 +110,10 @@ class Floor:
                 + math.ceil(shop_writes / self.write_concurrency)
             )
         )
-        by_rate = (shop_reads + shop_writes) / self.rate if self.rate else 0.0
+        by_rate = 0.0
+        if self.rate:
+            burst = max(1.0, self.rate)
+            by_rate = max(0.0, shop_reads + shop_writes - burst) / self.rate
         return max(by_latency, by_rate)
 
     def formula(self) -> str:
@@ -119,7 +123,10 @@ class Floor:
             f"+ shop writes / {self.write_concurrency})"
         )
         if self.rate:
-            text += f", and at least shop calls / {self.rate:g} per second (rate limit)"
+            text += (
+                f", and at least (shop calls - a burst of {max(1.0, self.rate):g}) / "
+                f"{self.rate:g} per second (rate limit)"
+            )
         else:
             text += "; no shop rate limit configured"
         return text
@@ -139,6 +146,7 @@ def run_figures(
     wall: float,
     floor: Floor,
     rss_mb: float,
+    cpu: float | None = None,
 ) -> dict[str, Any]:
     """One measured run as a JSON-ready dict (the floor computed from the calls made)."""
     mplus_total = sum(mplus_calls.values())
@@ -159,6 +167,7 @@ def run_figures(
         "floor": floor.seconds(mplus_total, shop_total - shop_writes, shop_writes),
         "floor_formula": floor.formula(),
         "rss_mb": rss_mb,
+        "cpu": cpu,
     }
 
 
@@ -191,17 +200,21 @@ def runs_table(runs: list[dict[str, Any]]) -> list[str]:
 def overhead_table(rows: list[dict[str, Any]]) -> list[str]:
     """The markdown table of the Prefect overhead rows."""
     lines = [
-        "| flow and scenario | plain sync functions | Prefect flow | flow / plain | "
-        "flow, heartbeat off | flow (heartbeat off) / plain | flow tasks |",
+        "| flow and scenario | plain sync functions | Prefect flow | flow / plain (added) | "
+        "flow, heartbeat off | heartbeat off / plain (added) | task runs |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        quiet = row.get("flow_no_heartbeat")
+        direct, quiet = row["direct"], row.get("flow_no_heartbeat")
         lines.append(
-            f"| {row['label']} | {row['direct']:.2f} s | {row['flow']:.2f} s | "
-            f"{_ratio(row['flow'], row['direct'])} | "
-            + (f"{quiet:.2f} s | {_ratio(quiet, row['direct'])}" if quiet else "n/a | n/a")
-            + f" | {row.get('tasks', 'n/a')} |"
+            f"| {row['label']} | {direct:.2f} s | {row['flow']:.2f} s | "
+            f"{_ratio(row['flow'], direct)} (+{row['flow'] - direct:.2f} s) | "
+            + (
+                f"{quiet:.2f} s | {_ratio(quiet, direct)} (+{quiet - direct:.2f} s)"
+                if quiet
+                else "n/a | n/a"
+            )
+            + f" | {row.get('tasks') or 'n/a'} |"
         )
     return lines
 
@@ -211,8 +224,10 @@ def _details(runs: list[dict[str, Any]]) -> list[str]:
     for r in runs:
         mplus = ", ".join(f"{k} {v}" for k, v in sorted(r["mplus_calls"].items())) or "none"
         shop = ", ".join(f"{k} {v}" for k, v in sorted(r["shop_calls"].items())) or "none"
+        cpu = f" CPU time of the measuring process: {r['cpu']:.1f} s." if r.get("cpu") else ""
         lines.append(
             f"- **{r['label']}**: MplusKASSA {mplus}; shop {shop}. Minimum: {r['minimum_why']}."
+            + cpu
         )
     floors = sorted({r["floor_formula"] for r in runs})
     lines += ["", "Floor: " + "; ".join(floors) + "."]
@@ -286,13 +301,19 @@ def render(
             lines += _details(scenario["runs"])
         if scenario.get("overhead"):
             lines += overhead_table(scenario["overhead"])
+        lines.append("")
         tree = scenario.get("tree_peak_rss_mb")
         if tree:
-            lines += ["", f"Peak RSS of the scenario's process tree: {tree:.0f} MB."]
-        if scenario.get("elapsed"):
-            lines += [f"Scenario wall time including set-up: {scenario['elapsed']:.0f} s."]
-        for note in scenario.get("notes", []):
-            lines += ["", f"- {note}"]
+            lines.append(
+                f"Peak RSS of the scenario's process tree: {tree:.0f} MB. "
+                + (
+                    f"Scenario wall time including set-up: {scenario['elapsed']:.0f} s."
+                    if scenario.get("elapsed")
+                    else ""
+                )
+            )
+            lines.append("")
+        lines += [f"- {note}" for note in scenario.get("notes", [])]
         lines.append("")
     for name, error in (failures or {}).items():
         lines += [f"## {name}: FAILED", "", "```", error.strip()[-3000:], "```", ""]
