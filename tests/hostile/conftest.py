@@ -1,0 +1,5 @@
+"""The corpus module's checks get pytest's assertion messages too."""
+
+import pytest
+
+pytest.register_assert_rewrite("hostile.corpus")
