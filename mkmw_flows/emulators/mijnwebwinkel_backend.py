@@ -863,6 +863,10 @@ class MijnWebwinkelBackend:
                     [(f"images[{index}].position", "range")],
                 )
             url = item.get("url") or ""
+            kept = next((i for i in article.images if i.id == item.get("id")), None)
+            if kept is not None and not url:  # an existing image by id: kept, maybe moved
+                result.append(Image(kept.id, position, kept.url, kept.original_name))
+                continue
             result.append(
                 Image(item.get("id") or self.new_uuid(), position, url, url.rsplit("/", 1)[-1])
             )

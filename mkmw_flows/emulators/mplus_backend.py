@@ -26,11 +26,16 @@ import hashlib
 import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from mkmw_flows.mplus.money import AMSTERDAM, datetime_to_mplus_datetime, quantity_to_wire
+from mkmw_flows.mplus.money import (
+    AMSTERDAM,
+    date_to_mplus_date,
+    datetime_to_mplus_datetime,
+    quantity_to_wire,
+)
 
 RELATIONS_CAP = 1000
 DEFAULT_LIMIT = 1000
@@ -214,6 +219,8 @@ class MplusBackend:
         self._last_ts: dict[str, Any] = {}
         self._order_number = 0
         self._invoice_number = 0
+        self._image_seq = 5000
+        self._image_versions: dict[int, int] = {}
 
     # ---- helpers --------------------------------------------------------------------------
 
@@ -375,6 +382,114 @@ class MplusBackend:
         """Test helper: set an article's price incl. VAT (euros); returns the new syncMarker."""
         cents = int((Decimal(price_incl) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         return self.update_article(article_number, priceIncl=cents)
+
+    def image_record(self, image_id: int, name: str, version: int = 1) -> dict[str, Any]:
+        """An ``Image`` dict (every element the WSDL requires); the hash follows the content."""
+        digest = hashlib.sha1(f"{image_id}:{name}:{version}".encode(), usedforsecurity=False)
+        content = digest.hexdigest()
+        ts = self._ts()
+        return {
+            "imageId": image_id,
+            "imageName": name,
+            "imageHash": content,
+            "imagePath": f"images/{image_id}/{name}",
+            "imageUrl": f"https://images.mpluskassa.example/{image_id}/{content[:12]}/{name}",
+            "imageData": "",
+            "imageDataResult": "LOAD-FILE-NOT-REQUESTED",
+            "thumbHash": content[::-1],
+            "thumbPath": f"images/{image_id}/thumb-{name}",
+            "thumbUrl": f"https://images.mpluskassa.example/{image_id}/thumb-{name}",
+            "thumbData": "",
+            "thumbDataResult": "LOAD-FILE-NOT-REQUESTED",
+            "imageWidth": 800,
+            "imageHeight": 800,
+            "thumbWidth": 100,
+            "thumbHeight": 100,
+            "createdTimestamp": ts,
+            "changedTimestamp": ts,
+        }
+
+    def set_image(
+        self, article_number: int, name: str, position: int = 1, *, image_id: int | None = None
+    ) -> int:
+        """Test helper: put (or replace the content of) an article's image at a position (1-).
+
+        Replacing keeps the image id and changes its hash, as editing a picture does.
+        Returns the new syncMarker.
+        """
+        with self.lock:
+            article = self.articles[article_number]
+            images = list(article.get("imageList", {}).get("image", []))
+            if position <= len(images):
+                old = images[position - 1]
+                number = image_id or old["imageId"]
+                version = self._image_versions.get(number, 1) + 1
+                self._image_versions[number] = version
+                images[position - 1] = self.image_record(number, name, version)
+            else:
+                self._image_seq += 1
+                images.append(self.image_record(image_id or self._image_seq, name))
+            article["imageList"] = {"image": images}
+            return self._touch_article(article)
+
+    def remove_images(self, article_number: int) -> int:
+        """Test helper: take every image off an article; returns the new syncMarker."""
+        with self.lock:
+            article = self.articles[article_number]
+            article.pop("imageList", None)
+            return self._touch_article(article)
+
+    def set_custom_field(self, article_number: int, name: str, value: str | None) -> int:
+        """Test helper: set a text custom field of an article (None removes it)."""
+        with self.lock:
+            article = self.articles[article_number]
+            fields = [
+                f
+                for f in article.get("customFieldList", {}).get("customField", [])
+                if f["fieldName"] != name
+            ]
+            if value is not None:
+                fields.append(
+                    {"fieldName": name, "dataType": "DATA-TYPE-STRING", "strValue": value}
+                )
+            article["customFieldList"] = {"customField": fields}
+            return self._touch_article(article)
+
+    def set_sales_price(
+        self,
+        article_number: int,
+        price_incl: Decimal | None,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        number: int = 1,
+    ) -> int:
+        """Test helper: give an article a sales (action) price incl. VAT; None removes it."""
+        with self.lock:
+            article = self.articles[article_number]
+            prices = [
+                p
+                for p in article.get("salesPriceList", {}).get("salesPrice", [])
+                if p["salesPriceNumber"] != number
+            ]
+            if price_incl is not None:
+                cents = int((Decimal(price_incl) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+                entry: dict[str, Any] = {
+                    "salesPriceNumber": number,
+                    "description": "Actie",
+                    "priceIncl": cents,
+                    "priceExcl": _excl(cents, article["vatPercentage"]),
+                }
+                if start is not None:
+                    entry["startDate"] = date_to_mplus_date(start)
+                if end is not None:
+                    entry["endDate"] = date_to_mplus_date(end)
+                prices.append(entry)
+            if prices:
+                article["salesPriceList"] = {"salesPrice": prices}
+            else:
+                article.pop("salesPriceList", None)
+            return self._touch_article(article)
 
     def _product_dict(self, product_number: int, article_filter: Any = None) -> dict[str, Any]:
         product = dict(self.products[product_number])

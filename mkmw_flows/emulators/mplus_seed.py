@@ -11,7 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from mkmw_flows.emulators.demo_catalog import demo_catalog, demo_groups, ean13
+from mkmw_flows.emulators.demo_catalog import (
+    DemoArticle,
+    DemoProduct,
+    demo_catalog,
+    demo_groups,
+    ean13,
+)
 from mkmw_flows.emulators.mplus_backend import SUPERUSER, MplusBackend
 from mkmw_flows.mplus.money import AMSTERDAM
 
@@ -185,6 +191,7 @@ def _seed_demo_catalog(backend: MplusBackend) -> None:
                 fields["size"] = article.size
             if product.kind == "fashion":
                 fields["brandName"] = "Huismerk"
+            _demo_extras(backend, product, article, fields)
             articles.append(fields)
         backend.add_product(product.product_number, product.name, articles, [product.group])
     # deterministic stock: branch 1 is the main shop, branch 2 smaller
@@ -197,6 +204,56 @@ def _seed_demo_catalog(backend: MplusBackend) -> None:
             backend.receive(number, free1, branch=1)
         if free2:
             backend.receive(number, free2, branch=2)
+
+
+#: Demo custom fields of fashion products: product number -> (Merk, Land van herkomst, Pasvorm)
+_FASHION_FIELDS: dict[int, tuple[str, str, str | None]] = {
+    100: ("Huismerk", "Portugal", None),
+    101: ("Huismerk", "Turkije", "Regular fit"),
+    102: ("Huismerk", "Turkije", "Slim fit"),
+    103: ("Huismerk", "Portugal", "Regular fit"),
+    106: ("Denim & Co", "Italië", "Mom fit"),
+    114: ("Denim & Co", "Italië", "Regular fit"),
+}
+#: Demo sales (action) prices incl. VAT: article number -> price (no date range: always on)
+_SALES_PRICES: dict[int, Decimal] = {20002: Decimal("7.49")}
+#: Products whose articles carry images (one per colour, or one for a single article)
+_IMAGED = frozenset({100, 101, 102, 200, 201})
+
+
+def _demo_extras(
+    backend: MplusBackend, product: DemoProduct, article: DemoArticle, fields: dict[str, object]
+) -> None:
+    """Custom fields, images and sales prices of some demo articles."""
+    if product.product_number in _FASHION_FIELDS:
+        brand, origin, fit = _FASHION_FIELDS[product.product_number]
+        custom = [("Merk", brand), ("Land van herkomst", origin)]
+        if fit:
+            custom.append(("Pasvorm", fit))
+        fields["customFieldList"] = {
+            "customField": [
+                {"fieldName": name, "dataType": "DATA-TYPE-STRING", "strValue": value}
+                for name, value in custom
+            ]
+        }
+    if product.product_number in _IMAGED:
+        colours = sorted({a.colour or "" for a in product.articles})
+        image_id = product.product_number * 100 + colours.index(article.colour or "") + 1
+        slug = (article.colour or product.name.split()[0]).lower()
+        fields["imageList"] = {"image": [backend.image_record(image_id, f"{slug}.jpg")]}
+    if article.article_number in _SALES_PRICES:
+        cents = _cents(_SALES_PRICES[article.article_number])
+        excl = int((Decimal(cents) * 100 / (100 + article.vat_rate)).to_integral_value())
+        fields["salesPriceList"] = {
+            "salesPrice": [
+                {
+                    "salesPriceNumber": 1,
+                    "description": "Actie",
+                    "priceIncl": cents,
+                    "priceExcl": excl,
+                }
+            ]
+        }
 
 
 def _seed_demo_relations(backend: MplusBackend, count: int = 40) -> None:

@@ -17,7 +17,8 @@ class ProductFilters(BaseModel):
     """Include and exclude rules; an article must pass all of them.
 
     Empty lists mean "no rule". Field rules compare a source field's value as text, so they
-    work for any article field (``brand_name``, ``supplier_article_number``, ...).
+    work for any article field (``brand_name``, ``supplier_article_number``, ...) and for
+    MplusKASSA custom fields by name (``custom.Merk``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -44,12 +45,17 @@ class ProductFilters(BaseModel):
     field_equals: dict[str, list[str]] = Field(
         default_factory=dict,
         description=(
-            'Only articles whose field has one of the values, e.g. {"brand_name": ["Huismerk"]}.'
+            'Only articles whose field has one of the values, e.g. {"brand_name": ["Huismerk"]} '
+            'or, for a custom field, {"custom.Merk": ["Huismerk"]}.'
         ),
     )
     field_not_equals: dict[str, list[str]] = Field(
         default_factory=dict, description="Leave out articles whose field has one of the values."
     )
+
+
+#: Prefix of a filter field that names a MplusKASSA custom field (``custom.Merk``).
+CUSTOM = "custom."
 
 
 def _text(value: Any) -> str:
@@ -94,9 +100,21 @@ def filter_reason(
     if sku in filters.exclude_skus:
         return "its SKU is excluded"
     for name, values in filters.field_equals.items():
-        if _text(article.get(name)) not in values:
-            return f"its {name} is not one of {', '.join(values)}"
+        if _text(_value(article, name)) not in values:
+            return f"its {_label(name)} is not one of {', '.join(values)}"
     for name, values in filters.field_not_equals.items():
-        if _text(article.get(name)) in values:
-            return f"its {name} is excluded ({_text(article.get(name))})"
+        value = _text(_value(article, name))
+        if value in values:
+            return f"its {_label(name)} is excluded ({value})"
     return None
+
+
+def _value(article: Mapping[str, Any], name: str) -> Any:
+    if name.startswith(CUSTOM):
+        custom = article.get("custom")
+        return custom.get(name[len(CUSTOM) :]) if isinstance(custom, Mapping) else None
+    return article.get(name)
+
+
+def _label(name: str) -> str:
+    return f"custom field {name[len(CUSTOM) :]!r}" if name.startswith(CUSTOM) else name

@@ -30,7 +30,13 @@ class ProductSyncSettings(Block):
     deactivated_action: Literal["hide", "delete"] = Field(
         default="hide", description="What to do with a shop article whose source was deactivated."
     )
-    sync_images: bool = Field(default=False, description="Upload new or changed images.")
+    sync_images: bool = Field(
+        default=False,
+        description=(
+            "Write new or changed MplusKASSA article images to the shop article (by their "
+            "MplusKASSA URL); unchanged images cost nothing, images added in the shop are kept."
+        ),
+    )
     category_map: dict[str, str] = Field(
         default_factory=dict,
         description="MplusKASSA article group number -> existing shop category id.",
@@ -53,7 +59,10 @@ class ProductSyncSettings(Block):
     )
     variant_axes: dict[str, str] = Field(
         default_factory=lambda: {"colour": "Kleur", "size": "Maat"},
-        description="MplusKASSA article field -> shop option list name (the variant axes).",
+        description=(
+            "MplusKASSA article field -> shop option list name (the variant axes); a custom "
+            'field by name: {"custom.Pasvorm": "Pasvorm"}.'
+        ),
     )
     option_lists: dict[str, int] = Field(
         default_factory=dict,
@@ -64,7 +73,10 @@ class ProductSyncSettings(Block):
     )
     features: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_FEATURES),
-        description="MplusKASSA article field -> name of a visible shop feature (extra.visible).",
+        description=(
+            "MplusKASSA article field -> name of a visible shop feature (extra.visible); a "
+            'custom field by name: {"custom.Land van herkomst": "Land van herkomst"}.'
+        ),
     )
     page_size: int = Field(
         default=1000, ge=1, le=5000, description="MplusKASSA articles read per page (batch)."

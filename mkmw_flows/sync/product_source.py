@@ -8,12 +8,13 @@ variant product's shop article is the MplusKASSA product number (a shop variant 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from mkmw_flows.mplus.models import Article, Product
+from mkmw_flows.mplus.models import Article, Image, Product
 
 
 @dataclass
@@ -53,9 +54,77 @@ class SourceProduct:
         return {name: found for name, found in values.items() if found}
 
 
+#: Prefix of a variant axis, feature or filter field that names a MplusKASSA custom field.
+CUSTOM = "custom."
+#: The shop takes at most this many images per article.
+MAX_IMAGES = 15
+
+
+def article_fields(article: Article) -> dict[str, Any]:
+    """An article's fields in snake_case, with its custom fields under ``custom`` by name.
+
+    Lists the datamapper has no use for (images, sales prices, category ids) are left out.
+    """
+    fields = article.model_dump(exclude={"category_ids", "images", "custom_fields", "sales_prices"})
+    fields["custom"] = article.custom_values()
+    return fields
+
+
 def _axis_value(article: Article, source: str) -> str:
-    value = getattr(article, source, None)
+    if source.startswith(CUSTOM):
+        value: Any = article.custom_values().get(source[len(CUSTOM) :])
+    else:
+        value = getattr(article, source, None)
     return "" if value is None else str(value).strip()
+
+
+def action_price(article: Article, *, prices_include_tax: bool, today: date) -> Decimal | None:
+    """The article's action price today: its lowest sales price valid today, below its price.
+
+    A sales price counts when today is within its start and end date (an open end counts) and
+    it holds from one piece (``minimumAmount`` 0 or 1: a quantity price is no action price).
+    A sales price with only a discount percentage takes that much off the regular price.
+
+    Returns:
+        The action price incl. or excl. VAT (per the shop), or None when there is none.
+    """
+    regular = article.price_incl if prices_include_tax else article.price_excl
+    found: list[Decimal] = []
+    for sale in article.sales_prices or ():
+        if sale.start_date is not None and sale.start_date > today:
+            continue
+        if sale.end_date is not None and sale.end_date < today:
+            continue
+        if (sale.minimum_amount or 0) > 1:
+            continue
+        price = sale.price_incl if prices_include_tax else sale.price_excl
+        if price is None and sale.discount_percentage and regular is not None:
+            factor = Decimal(100 - sale.discount_percentage) / 100
+            price = (regular * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if price is not None and (regular is None or price < regular):
+            found.append(price)
+    return min(found) if found else None
+
+
+def next_price_change(articles: Iterable[Article], today: date) -> date | None:
+    """The first day after today on which a sales price of these articles starts or ends."""
+    days = []
+    for article in articles:
+        for sale in article.sales_prices or ():
+            if sale.start_date is not None and sale.start_date > today:
+                days.append(sale.start_date)
+            if sale.end_date is not None and sale.end_date >= today:
+                days.append(sale.end_date + timedelta(days=1))
+    return min(days) if days else None
+
+
+def product_images(articles: Iterable[Article]) -> list[Image]:
+    """The images of a product's articles, each once (by image id), in article order."""
+    seen: dict[int | None, Image] = {}
+    for article in articles:
+        for image in article.images or ():
+            seen.setdefault(image.image_id, image)
+    return list(seen.values())
 
 
 def is_variant_product(product: Product, axes: Mapping[str, str]) -> bool:
@@ -69,15 +138,17 @@ def source_record(
     *,
     kind: str,
     prices_include_tax: bool,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """The flat record the field map reads.
 
     Every article field of the lead article (the cheapest article that goes to the shop) in
-    snake_case, plus ``product_number``, ``name``, ``description``, ``sku``, ``price``,
-    ``taxable``, ``action_price`` and ``group_numbers``.
+    snake_case, its custom fields under ``custom`` (``custom.Merk``), plus
+    ``product_number``, ``name``, ``description``, ``sku``, ``price``, ``taxable``,
+    ``action_price`` (the lead's sales price valid today) and ``group_numbers``.
     """
     lead = min(articles, key=lambda a: (a.price_incl or Decimal(0), a.article_number or 0))
-    record: dict[str, Any] = lead.model_dump(exclude={"category_ids"})
+    record: dict[str, Any] = article_fields(lead)
     name = product.description or lead.description or ""
     record.update(
         product_number=product.product_number,
@@ -86,7 +157,9 @@ def source_record(
         group_numbers=list(product.group_numbers),
         price=lead.price_incl if prices_include_tax else lead.price_excl,
         taxable=(lead.vat_percentage or 0) > 0,
-        action_price=None,
+        action_price=action_price(
+            lead, prices_include_tax=prices_include_tax, today=today or date.today()
+        ),
         purchase_price=lead.purchase_price,
     )
     if kind == "simple":

@@ -11,12 +11,21 @@ committed in one transaction after the page's shop writes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from mkmw_flows.mapping import FieldChange, FieldMap, TransformError, hashes_of, nest, plan_changes
+from mkmw_flows.mapping import (
+    FieldChange,
+    FieldMap,
+    TransformError,
+    hashes_of,
+    nest,
+    plan_changes,
+    value_hash,
+)
 from mkmw_flows.mapping.fieldmap import get_path
 from mkmw_flows.mapping.filters import filter_reason
 from mkmw_flows.mapping.product_defaults import default_field_map
@@ -27,19 +36,25 @@ from mkmw_flows.mijnwebwinkel.models import (
     ArticleList,
     ArticlePatch,
     CategoryLinkInput,
+    ImageInput,
     ListAttach,
     ListOptionAttach,
     NewListOption,
 )
-from mkmw_flows.mplus.models import Product
+from mkmw_flows.mplus.models import Image, Product
+from mkmw_flows.mplus.money import AMSTERDAM
 from mkmw_flows.mplus.paging import iter_product_pages, product_marker
 from mkmw_flows.state import Binding, Outcome
 from mkmw_flows.sync.categories import CategoryIndex
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT, variant_key
 from mkmw_flows.sync.product_source import (
+    MAX_IMAGES,
     SourceProduct,
+    article_fields,
     is_variant_product,
+    next_price_change,
+    product_images,
     source_record,
     variant_combos,
 )
@@ -49,7 +64,13 @@ from mkmw_flows.sync.report import RecordResult, write_outcomes
 FLOW = "products"
 CURSOR = "products.article_marker"
 LAST_RUN = "products.last_run_started"
-_STRUCTURAL = ("categories", "lists")
+#: + list id: the option names a shared list had when the articles sharing it were last set
+#: back to their own options (a lost answer or a crash after adding options is caught up on)
+LIST_OPTIONS = "products.list_options."
+#: JSON {product number: day}: when a dated sales price of the product starts or ends, so the
+#: action price follows on that day although nothing changed in MplusKASSA
+PRICE_CHANGES = "products.price_changes"
+_STRUCTURAL = ("categories", "lists", "images")
 
 
 @dataclass
@@ -67,6 +88,8 @@ class ProductPlan:
         links: Desired category links of the shop article.
         lists: Desired option names per option list name (variant products).
         list_ids: Option list name -> shop list id.
+        images: The MplusKASSA images to write (``sync_images``, when they changed).
+        image_state: What to remember of them on the binding (hash, shop ids, names).
         reason: Reason code of a skip, failure or conflict.
         message: Plain words for the ledger.
     """
@@ -81,6 +104,8 @@ class ProductPlan:
     links: list[dict[str, Any]] = field(default_factory=list)
     lists: dict[str, list[str]] = field(default_factory=dict)
     list_ids: dict[str, int] = field(default_factory=dict)
+    images: list[Image] = field(default_factory=list)
+    image_state: dict[str, Any] | None = None
     reason: Reason | None = None
     message: str = ""
 
@@ -134,6 +159,9 @@ class ProductSync:
         self._lists: dict[int, ArticleList] = {}
         # shop time (naive) a little before this run started: where a lost write would be
         self.started = (dt.datetime.now() - dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S")
+        #: the day action prices are judged on (MplusKASSA's time zone)
+        self.today = dt.datetime.now(AMSTERDAM).date()
+        self._price_changes: dict[str, str] | None = None
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -170,6 +198,11 @@ class ProductSync:
         numbers = [int(k) for k in held if k.isdigit()]
         if numbers:
             yield self._by_numbers(numbers), None
+        today = self.today.isoformat()
+        due = [int(n) for n, day in self.price_changes().items() if day <= today]
+        due = [n for n in due if n not in numbers]
+        if due:
+            yield self._by_numbers(due), None
         stored = self.ctx.store.get_cursor(self.ctx.name, CURSOR)
         since = 0 if self.full or stored is None else int(stored) + 1
         for page in iter_product_pages(client, since, self.settings.page_size):
@@ -177,6 +210,26 @@ class ProductSync:
             if stored is not None and int(stored) > last:
                 last = int(stored)
             yield page.items, last
+
+    def price_changes(self) -> dict[str, str]:
+        """{product number: ISO day} on which a dated sales price starts or ends."""
+        if self._price_changes is None:
+            raw = self.ctx.store.get_cursor(self.ctx.name, PRICE_CHANGES)
+            self._price_changes = json.loads(raw) if raw else {}
+        return self._price_changes
+
+    def _note_price_changes(self, plans: list[ProductPlan]) -> bool:
+        """Remember the next action price change day of each planned product; True if any."""
+        changes = self.price_changes()
+        before = dict(changes)
+        for plan in plans:
+            key = str(plan.src.product_number)
+            day = next_price_change(plan.src.articles, self.today)
+            if day is None:
+                changes.pop(key, None)
+            else:
+                changes[key] = day.isoformat()
+        return changes != before
 
     def _by_numbers(self, numbers: list[int]) -> list[Product]:
         found = {p.product_number: p for p in self.ctx.mplus.get_products(article_numbers=numbers)}
@@ -218,7 +271,7 @@ class ProductSync:
         passing, left_out = [], {}
         for article in product.articles:
             reason = filter_reason(
-                article.model_dump(),
+                article_fields(article),
                 product.group_numbers,
                 self.settings.filters,
                 only_webshop=self.settings.only_webshop_articles,
@@ -238,7 +291,11 @@ class ProductSync:
             src.articles = [a for a in passing if int(a.article_number or 0) in src.combos]
         if src.articles:
             src.record = source_record(
-                product, src.articles, kind=kind, prices_include_tax=self.prices_include_tax
+                product,
+                src.articles,
+                kind=kind,
+                prices_include_tax=self.prices_include_tax,
+                today=self.today,
             )
         return src
 
@@ -317,6 +374,8 @@ class ProductSync:
         old_links = _link_state(plan.current.categories) if plan.current else []
         if creating or _link_state(plan.links) != old_links:
             plan.changes.append(FieldChange("categories", old_links, _link_state(plan.links)))
+        if self.settings.sync_images:
+            self._plan_images(plan)
         if src.kind == "variant":
             problem = self._plan_lists(plan)
             if problem:
@@ -375,6 +434,49 @@ class ProductSync:
                         {"category_id": link.category_id, "is_active": bool(link.is_active)}
                     )
         return links
+
+    def _plan_images(self, plan: ProductPlan) -> None:
+        """Plan an image write when the product's MplusKASSA images differ from those written.
+
+        The identity of each image (id and content hash) is hashed onto the binding, so
+        unchanged images cost nothing; images the shop owner added in the shop are kept.
+        """
+        found = product_images(plan.src.articles)
+        images = [i for i in found if i.image_url][:MAX_IMAGES]
+        state = plan.binding.extra.get("images") if plan.binding is not None else None
+        digest = value_hash([i.identity for i in images])
+        if (state is None and not images) or (state or {}).get("hash") == digest:
+            return
+        plan.images = images
+        plan.image_state = {"hash": digest, "names": [i.image_name or "" for i in images]}
+        old = state.get("names") if state else None
+        plan.changes.append(FieldChange("images", old, plan.image_state["names"]))
+        left = len(found) - len(images)
+        if left:
+            plan.message = (
+                f"SKU {plan.src.sku}: {left} image(s) left out (no URL in MplusKASSA, or more "
+                f"than the shop's {MAX_IMAGES})"
+            )
+
+    def _image_inputs(self, plan: ProductPlan) -> list[ImageInput]:
+        """Our images first (by URL), then the images the shop owner added, kept by id."""
+        ours = [ImageInput(url=i.image_url, position=n) for n, i in enumerate(plan.images, 1)]
+        if plan.current is None:
+            return ours
+        state = plan.binding.extra.get("images", {}) if plan.binding is not None else {}
+        written = set(state.get("ids", []))
+        theirs = [i for i in _by_position(plan.current.images) if i.id and i.id not in written]
+        kept = [
+            ImageInput(id=image.id, position=len(ours) + n) for n, image in enumerate(theirs, 1)
+        ]
+        return ours + kept[: max(0, MAX_IMAGES - len(ours))]
+
+    def _image_extra(self, plan: ProductPlan, article: ShopArticle) -> dict[str, Any]:
+        """The binding's ``images`` extra after an image write (else nothing)."""
+        if plan.image_state is None or not any(c.target == "images" for c in plan.writes):
+            return {}
+        ids = [i.id for i in _by_position(article.images)][: len(plan.images)]
+        return {"images": {**plan.image_state, "ids": ids}}
 
     def _plan_lists(self, plan: ProductPlan) -> ProductPlan | None:
         """Desired option lists of a variant product; a skip plan when a list is missing."""
@@ -453,6 +555,8 @@ class ProductSync:
                     body["categories"] = [CategoryLinkInput(**link) for link in plan.links]
                 if "lists" in targets:
                     body["lists"] = self._list_attach(plan)
+                if "images" in targets:
+                    body["images"] = self._image_inputs(plan)
                 if plan.action == "create":
                     article = self.ctx.shop.create_article(ArticleInput(**body))
                 else:
@@ -548,18 +652,27 @@ class ProductSync:
         kept.update({k: v for k, v in plan.mapped.items() if plan.action == "create"})
         hashes = {k: v for k, v in hashes_of(kept).items() if k not in _STRUCTURAL}
         old = plan.binding
+        images = self._image_extra(plan, article)
         if src.kind == "simple":
             lead = src.sku
-            if _differs(old, shop_key, "", hashes, {}):
+            if _differs(old, shop_key, "", hashes, images):
                 out.puts.append(
-                    (ARTICLE, {"mplus_key": lead, "shop_key": shop_key, "field_hashes": hashes})
+                    (
+                        ARTICLE,
+                        {
+                            "mplus_key": lead,
+                            "shop_key": shop_key,
+                            "field_hashes": hashes,
+                            "extra": images,
+                        },
+                    )
                 )
             return out
         names = {lst.id: lst.name for lst in article.lists}
         lists_extra = {
             str(plan.list_ids[n]): v for n, v in plan.lists.items() if n in plan.list_ids
         }
-        extra = {"lists": lists_extra}
+        extra = {"lists": lists_extra, **images}
         if _differs(old, shop_key, "", hashes, extra):
             out.puts.append(
                 (
@@ -638,6 +751,7 @@ class ProductSync:
                         Outcome.FAILED,
                         Reason.REJECTED_BY_SHOP,
                         f"product {binding.mplus_key}: could not restore its options ({exc})",
+                        hold=True,
                     )
                 )
         return results
@@ -663,6 +777,7 @@ class ProductSync:
         for lid, lst in self._lists.items():
             if lid in before and {o.name for o in lst.options} - before[lid]:
                 added.add(lid)
+        added |= self._lists_grown()
         writers = max(1, self.settings.write_concurrency)
         with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="mkmw-products") as pool:
             applied = list(pool.map(self._apply_and_bind, plans))
@@ -670,8 +785,10 @@ class ProductSync:
             page.results.append(result)
             page.puts.extend(bindings.puts)
             page.deletes.extend(bindings.deletes)
-        page.results.extend(self.repair_shared_lists(plans, added))
+        repairs = self.repair_shared_lists(plans, added)
+        page.results.extend(repairs)
         self.ctx.report.extend(page.results)
+        price_days = self._note_price_changes(plans)
         with self.ctx.store.transaction() as tx:
             for entity, key in page.deletes:
                 tx.delete_binding(self.ctx.name, entity, key)
@@ -680,9 +797,25 @@ class ProductSync:
                 if rows:
                     tx.put_bindings(self.ctx.name, entity, rows)
             write_outcomes(tx, self.ctx.report, page.results)
+            if not any(r.outcome == Outcome.FAILED for r in repairs):
+                for lid, lst in self._lists.items():
+                    names = json.dumps(sorted(o.name for o in lst.options))
+                    tx.set_cursor(self.ctx.name, f"{LIST_OPTIONS}{lid}", names)
+            if price_days:
+                changes = json.dumps(self.price_changes(), sort_keys=True)
+                tx.set_cursor(self.ctx.name, PRICE_CHANGES, changes)
             if cursor is not None:
                 tx.set_cursor(self.ctx.name, CURSOR, str(cursor))
         return page.results
+
+    def _lists_grown(self) -> set[int]:
+        """Lists read this run holding options added since the sharing articles were set back."""
+        grown = set()
+        for lid, lst in self._lists.items():
+            raw = self.ctx.store.get_cursor(self.ctx.name, f"{LIST_OPTIONS}{lid}")
+            if raw is not None and {o.name for o in lst.options} - set(json.loads(raw)):
+                grown.add(lid)
+        return grown
 
     def _apply_and_bind(self, plan: ProductPlan) -> tuple[RecordResult, PageResult]:
         if plan.action in ("skip", "fail"):
@@ -696,6 +829,10 @@ class ProductSync:
         """Remember when this run started (a later run scans shop articles created since)."""
         if not self.ctx.dry_run and self.skus is None:
             self.ctx.store.set_cursor(self.ctx.name, LAST_RUN, self.started)
+
+
+def _by_position(images: Iterable[Any]) -> list[Any]:
+    return sorted(images, key=lambda i: (i.position is None, i.position or 0))
 
 
 def _link_state(links: Iterable[Any]) -> list[list[Any]]:

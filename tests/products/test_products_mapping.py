@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from mkmw_flows.mapping import plan_changes
 from mkmw_flows.mapping.filters import ProductFilters, filter_reason
 from mkmw_flows.mapping.product_defaults import default_field_map
-from mkmw_flows.mplus.models import Article, Product
-from mkmw_flows.sync.product_source import is_variant_product, source_record, variant_combos
+from mkmw_flows.mplus.models import Article, CustomField, Product, SalesPrice
+from mkmw_flows.sync.product_source import (
+    action_price,
+    article_fields,
+    is_variant_product,
+    next_price_change,
+    source_record,
+    variant_combos,
+)
 
 AXES = {"colour": "Kleur", "size": "Maat"}
 
@@ -96,3 +104,70 @@ def test_default_map_and_policies() -> None:
     hashes = hashes_of({**mapped, **written})
     changes = plan_changes(mapped, rules, creating=False, written_hashes=hashes, current=current)
     assert [(c.target, c.action) for c in changes] == [("meta_title", "conflict")]
+
+
+def test_action_price_is_the_lowest_sales_price_valid_today() -> None:
+    day = date(2026, 6, 15)
+    article = _article(
+        1,
+        sales_prices=[
+            SalesPrice(
+                sales_price_number=1, price_incl=Decimal("9.00"), price_excl=Decimal("7.44")
+            ),
+            SalesPrice(  # a later sale: not yet
+                sales_price_number=2,
+                price_incl=Decimal("5.00"),
+                start_date=date(2026, 7, 1),
+            ),
+            SalesPrice(  # a quantity price is no action price
+                sales_price_number=3, price_incl=Decimal("4.00"), minimum_amount=3
+            ),
+            SalesPrice(sales_price_number=4, discount_percentage=30),  # 12.10 -> 8.47
+        ],
+    )
+    assert action_price(article, prices_include_tax=True, today=day) == Decimal("8.47")
+    assert action_price(article, prices_include_tax=False, today=day) == Decimal("7.00")
+    assert action_price(article, prices_include_tax=True, today=date(2026, 7, 1)) == Decimal("5.00")
+    assert next_price_change([article], day) == date(2026, 7, 1)
+    above = _article(2, sales_prices=[SalesPrice(sales_price_number=1, price_incl=Decimal("20"))])
+    assert action_price(above, prices_include_tax=True, today=day) is None
+    ended = _article(
+        3,
+        sales_prices=[
+            SalesPrice(sales_price_number=1, price_incl=Decimal("5"), end_date=date(2026, 6, 14))
+        ],
+    )
+    assert action_price(ended, prices_include_tax=True, today=day) is None
+    record = source_record(
+        Product(product_number=1, articles=[article]),
+        [article],
+        kind="simple",
+        prices_include_tax=True,
+        today=day,
+    )
+    assert record["action_price"] == Decimal("8.47")
+
+
+def test_custom_fields_in_the_record_axes_and_filters() -> None:
+    def fields(**values: str) -> list[CustomField]:
+        return [CustomField(field_name=k.replace("_", " "), str_value=v) for k, v in values.items()]
+
+    a = _article(1, custom_fields=fields(Merk="Huismerk", Pasvorm="Slim fit"))
+    b = _article(2, custom_fields=fields(Merk="Huismerk", Pasvorm="Regular fit"))
+    axes = {"custom.Pasvorm": "Pasvorm"}
+    product = Product(product_number=7, articles=[a, b])
+    assert is_variant_product(product, axes)
+    combos, problems = variant_combos([a, b], axes)
+    assert combos == {1: {"Pasvorm": "Slim fit"}, 2: {"Pasvorm": "Regular fit"}} and not problems
+    record = source_record(product, [a, b], kind="variant", prices_include_tax=True)
+    assert record["custom"] == {"Merk": "Huismerk", "Pasvorm": "Slim fit"}
+    assert default_field_map({"custom.Merk": "Merk"}).apply(record)["extra.visible.Merk"] == (
+        "Huismerk"
+    )
+    only = ProductFilters(field_equals={"custom.Pasvorm": ["Regular fit"]})
+    assert filter_reason(article_fields(a), [], only) == (
+        "its custom field 'Pasvorm' is not one of Regular fit"
+    )
+    assert filter_reason(article_fields(b), [], only) is None
+    unset = ProductFilters(field_not_equals={"custom.Land van herkomst": [""]})
+    assert "excluded" in (filter_reason(article_fields(a), [], unset) or "")
