@@ -513,7 +513,7 @@ class OrderLine(_Response):
 
     id: str | None = None
     type: str
-    quantity: int = 1
+    quantity: Decimal = Decimal(1)  # whole units; a fraction is refused by the orders flow
     description: str | None = None
     weight: Decimal | None = None
     price: list[TaxPrice] = Field(default_factory=list)

@@ -200,11 +200,19 @@ def check_order(order: ShopOrder, settings: OrderSyncSettings) -> None:
             f"Order {order.number}: the customer's country is missing or unknown.",
         )
     for line in order.orderlines:
-        if line.quantity <= 0:
+        if line.quantity <= 0 or line.quantity != line.quantity.to_integral_value():
             raise OrderProblem(
                 Reason.INVALID_QUANTITY,
                 f"Order {order.number}: line {line.description!r} has quantity {line.quantity}.",
             )
+        for price in line.price:
+            unit = price.amount_including_tax
+            if unit is not None and (unit != _q(unit) or (unit < 0 and line.type == "article")):
+                raise OrderProblem(
+                    Reason.INVALID_PRICE,
+                    f"Order {order.number}: line {line.description!r} has price {unit}, which is "
+                    "negative or has more than two decimals. Correct the price in the shop.",
+                )
     paid = settings.register_payments and is_paid(order) and order.total != 0
     if paid and payment_code(order, settings) is None:
         name = _payment_name(order)

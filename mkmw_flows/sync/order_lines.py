@@ -89,7 +89,7 @@ class ArticleResolver:
                 if line.type != "article" or self._binding(line) is not None:
                     continue
                 sku = _sku(line)
-                if not sku.isdigit():
+                if not (sku.isascii() and sku.isdigit()):
                     continue
                 if _options(line):
                     if int(sku) not in self._products:
@@ -120,7 +120,7 @@ class ArticleResolver:
         label = line_label(line)
         if not sku:
             return LineProblem(Reason.PRODUCT_MISSING, f"{label}: no SKU and no linked article")
-        if not sku.isdigit():
+        if not (sku.isascii() and sku.isdigit()):
             return LineProblem(
                 Reason.SKU_NOT_NUMERIC,
                 f"{label}: SKU {sku!r} is not numeric and no MplusKASSA article is linked",

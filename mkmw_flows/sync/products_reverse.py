@@ -74,7 +74,11 @@ class ReverseProductSync:
         """Create or update the MplusKASSA products of a batch; commit bindings and cursor."""
         results: list[RecordResult] = []
         puts: list[dict[str, Any]] = []
-        numeric = [a for a in articles if (a.sku or "").strip().isdigit() and not a.variants]
+        numeric = [
+            a
+            for a in articles
+            if (a.sku or "").strip().isdigit() and (a.sku or "").isascii() and not a.variants
+        ]
         bindings = {
             a.id: self.ctx.store.find_binding(self.ctx.name, ARTICLE, shop_key=str(a.id))
             for a in numeric
@@ -110,7 +114,7 @@ class ReverseProductSync:
     ) -> tuple[RecordResult, dict[str, Any] | None]:
         sku = (shop.sku or "").strip()
         key = sku or f"shop article {shop.id}"
-        if not sku.isdigit():
+        if not (sku.isascii() and sku.isdigit()):
             why = "has no SKU" if not sku else f"has SKU {sku!r}, which is not a number"
             return RecordResult(
                 "product",
