@@ -236,7 +236,21 @@ def _process_claimed(
     for order in fresh:
         found = existing.get(order.number)
         if found is not None:
-            binds.append(_Bind(ORDER, found.order_id, str(order.number)))
+            # an earlier run created it and stopped before linking it (a crash, a lost
+            # answer): link it now and finish what that run would have done next
+            extra: dict[str, Any] = {
+                "paid": bool(found.payments) or bool(found.prepaid_amount),
+                "ext_order_id": found.ext_order_id,
+            }
+            later = ""
+            try:
+                extra.update(
+                    write_shop_status(ctx, {}, order.number, "imported", order.status).extra
+                )
+                extra["seen_change"] = _change_mark(order)
+            except Exception as exc:  # noqa: BLE001 - linked now; the status is set next run
+                later = f" The shop status is set next run ({type(exc).__name__})."
+            binds.append(_Bind(ORDER, found.order_id, str(order.number), extra=extra))
             results.append(
                 RecordResult(
                     ENTITY,
@@ -244,7 +258,8 @@ def _process_claimed(
                     Outcome.UNCHANGED,
                     Reason.ALREADY_EXISTS,
                     f"Order {order.number} is already in MplusKASSA as {found.ext_order_id}; "
-                    "it is linked and not created again.",
+                    "it is linked and not created again." + later,
+                    hold=bool(later),
                 )
             )
             continue
