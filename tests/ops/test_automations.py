@@ -110,7 +110,7 @@ class _Receiver:
         self.server.shutdown()
         self.server.server_close()
 
-    def wait_for(self, needle: str, timeout: float = 60.0) -> dict:
+    def wait_for(self, needle: str, timeout: float = 180.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in list(self.received):
