@@ -7,6 +7,10 @@ the prices of 1% of the products changed in MplusKASSA. For each: shop and Mplus
 against the minimum needed, reads, wall time and peak RSS.
 
     .venv/bin/python bench/products.py [--articles 10000] [--changed 0.01] [--latency-ms 20]
+        [--images]
+
+With ``--images`` every product gets a picture on its first article and ``sync_images`` is
+on; the changed products then also get a new picture (still one write per product).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--images", action="store_true", help="images on, one per product")
     args = parser.parse_args(argv)
     latency = FaultConfig(latency_ms=args.latency_ms)
     with EmulatorPair(
@@ -92,13 +97,16 @@ def main(argv: list[str] | None = None) -> None:
         }
         fields: dict[str, Any] = pair.credentials()
         fields["state_database_url"] = f"{tempfile.mkdtemp(prefix='mkmw-bench-')}/state.db"
-        fields["products"] = {"option_lists": lists}
+        fields["products"] = {"option_lists": lists, "sync_images": args.images}
         block = Integration(**fields)
         webshop = [
             n
             for n, articles in mplus.product_articles.items()
             if any(mplus.articles[a].get("webshop") for a in articles)
         ]
+        if args.images:
+            for number, articles in mplus.product_articles.items():
+                mplus.set_image(articles[0], f"p{number}.jpg")
         print(
             f"{len(mplus.articles)} articles in {len(mplus.products)} products "
             f"({len(webshop)} for the webshop), {args.latency_ms} ms latency per request"
@@ -114,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
             for article in mplus.product_articles[number]:
                 price = Decimal(mplus.articles[article]["priceIncl"]) / 100 + Decimal("1.00")
                 mplus.set_price(article, price)
+            if args.images:
+                mplus.set_image(mplus.product_articles[number][0], f"p{number}-new.jpg")
         touched = sum(len(mplus.product_articles[n]) for n in changed)
         report, seconds = run(block)
         show(
