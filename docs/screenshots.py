@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = {
     "runs": "/runs",
     "artifacts": "/artifacts",
-    "deployments-and-flows": "/flows",
 }
 
 
@@ -95,6 +94,8 @@ def main() -> None:
     if not args.skip_demo:
         subprocess.run([str(bin_dir / "mkmw"), "demo"], env=env, check=True, timeout=900)  # noqa: S603
     port = free_port()
+    # The UI asks the API at this address; without it, it tries the default port 4200.
+    env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{port}/api"
     server = subprocess.Popen(  # noqa: S603
         [str(bin_dir / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
