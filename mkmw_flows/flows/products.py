@@ -74,7 +74,7 @@ def check_direction(block: Integration, direction: str | None) -> str:
 
 @flow(name="sync-products", log_prints=False)
 def sync_products(
-    integration: str,
+    integration: str = "default",
     full: bool = False,
     dry_run: bool = False,
     skus: list[str] | None = None,

@@ -73,7 +73,9 @@ def push_batch(box: _Box, numbers: list[int], commit_cursor: bool) -> dict[str, 
 
 
 @flow(name="sync-stock", log_prints=False)
-def sync_stock(integration: str, full: bool = False, dry_run: bool = False) -> dict[str, Any]:
+def sync_stock(
+    integration: str = "default", full: bool = False, dry_run: bool = False
+) -> dict[str, Any]:
     """Send MplusKASSA stock to the MijnWebwinkel shop.
 
     Args:
@@ -178,7 +180,7 @@ def compare_and_heal(box: _Box, levels: _Box, catalog: _Box, heal: bool) -> _Box
 
 
 @flow(name="reconcile-stock", log_prints=False)
-def reconcile_stock(integration: str, heal: bool = False) -> dict[str, Any]:
+def reconcile_stock(integration: str = "default", heal: bool = False) -> dict[str, Any]:
     """Compare MplusKASSA stock with the shop's and publish the drift; heal it on request.
 
     Args:
