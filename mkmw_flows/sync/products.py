@@ -465,7 +465,13 @@ class ProductSync:
             return ours
         state = plan.binding.extra.get("images", {}) if plan.binding is not None else {}
         written = set(state.get("ids", []))
-        theirs = [i for i in _by_position(plan.current.images) if i.id and i.id not in written]
+        # a shop image named like one of ours is ours from before (e.g. a lost binding)
+        names = {i.image_name for i in plan.images} | set(state.get("names", []))
+        theirs = [
+            i
+            for i in _by_position(plan.current.images)
+            if i.id and i.id not in written and i.original_name not in names
+        ]
         kept = [
             ImageInput(id=image.id, position=len(ours) + n) for n, image in enumerate(theirs, 1)
         ]

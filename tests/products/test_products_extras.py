@@ -139,6 +139,19 @@ def test_a_dry_run_lists_the_images_and_writes_nothing(
     assert _article(emulators, "20001").images == []
 
 
+def test_a_lost_binding_does_not_double_the_images(
+    emulators: EmulatorPair, product_integration: Make
+) -> None:
+    name, block = product_integration(save=False, sync_images=True)
+    _run(name, block, skus=["20001", "100"])
+    before = {sku: _urls(_article(emulators, sku)) for sku in ("20001", "100")}
+    other, block = product_integration(save=False, sync_images=True)  # no bindings of its own
+    _run(other, block, skus=["20001", "100"])
+    assert {sku: len(_urls(_article(emulators, sku))) for sku in before} == {
+        sku: len(urls) for sku, urls in before.items()
+    }
+
+
 # ---- custom fields --------------------------------------------------------------------------
 
 
