@@ -205,15 +205,21 @@ def ledger_show(
     reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
     record: Annotated[str | None, typer.Option(help="Only this record key.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many entries.")] = 50,
+    details: Annotated[
+        bool, typer.Option("--details", help="Also print what was read and what was sent.")
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
     """Print ledger entries, newest first."""
-    table = Table("time (UTC)", "integration", "flow", "record", "outcome", "reason", "message")
+    import json
+
+    columns = ["time (UTC)", "integration", "flow", "record", "outcome", "reason", "message"]
+    table = Table(*columns, *(["read", "sent"] if details else []))
     entries = _store(database).ledger(
         integration=integration, run_id=run, reason_code=reason, record_key=record, limit=limit
     )
     for e in entries:
-        table.add_row(
+        row = [
             f"{e.created_at:%Y-%m-%d %H:%M:%S}",
             e.integration,
             e.flow,
@@ -221,7 +227,11 @@ def ledger_show(
             e.outcome.value,
             e.reason_code or "",
             e.message,
-        )
+        ]
+        if details:
+            row += [json.dumps(e.source_data or {}, ensure_ascii=False),
+                    json.dumps(e.sent_data or {}, ensure_ascii=False)]
+        table.add_row(*row)
     console.print(table)
 
 
@@ -343,6 +353,42 @@ def automations_apply(
         raise typer.Exit(code=2) from None
     for result in results:
         console.print(f"automation [bold]{result.name}[/bold] {result.action}")
+
+
+budget_app = typer.Typer(
+    help="One API budget per system, shared by all runs (docs/scaling.md).", no_args_is_help=True
+)
+app.add_typer(budget_app, name="budget")
+
+
+@budget_app.command("apply")
+def budget_apply(
+    integration: Annotated[str, typer.Option(help="The Integration block's name.")],
+    shop_rate: Annotated[
+        float | None, typer.Option(help="MijnWebwinkel calls per second, all runs together.")
+    ] = None,
+    mplus_rate: Annotated[
+        float | None, typer.Option(help="MplusKASSA calls per second, all runs together.")
+    ] = None,
+) -> None:
+    """Create or update the integration's rate limits on the Prefect server; idempotent.
+
+    Then set `api_budget: true` on the Integration block so every flow run takes its calls
+    from these limits.
+    """
+    from mkmw_flows.budget import apply_budget
+
+    try:
+        results = apply_budget(integration, shop_rate=shop_rate, mplus_rate=mplus_rate)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    for result in results:
+        limit = result.limit
+        console.print(
+            f"limit [bold]{limit.name}[/bold] {result.action}: "
+            f"{limit.slot_decay_per_second:g} calls/s, burst {limit.limit}"
+        )
 
 
 class _TyperSetupIO:
@@ -484,7 +530,9 @@ def bench(
     quick: Annotated[bool, typer.Option(help="Small sizes, for a smoke check.")] = False,
     only: Annotated[
         list[str] | None,
-        typer.Option(help="Just this scenario (products, stock, orders, prefect-overhead)."),
+        typer.Option(
+            help="Just this scenario (calibration, products, stock, orders, prefect-overhead)."
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Markdown page to write.")] = None,
 ) -> None:

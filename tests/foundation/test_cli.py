@@ -76,3 +76,41 @@ def test_blocks_apply_check_reports_missing_variables(monkeypatch) -> None:  # t
     res = runner.invoke(app, ["blocks", "apply", str(example), "--check"])
     assert res.exit_code == 2
     assert "MPLUS_SECRET" in res.output
+
+
+def test_ledger_show_prints_entries_and_details(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    import mkmw_flows.cli as cli
+    from mkmw_flows.state import LedgerEntry, Outcome
+
+    monkeypatch.setattr(cli, "console", Console(width=400))
+
+    db = str(tmp_path / "s.db")
+    StateStore(db).append_ledger(
+        [
+            LedgerEntry(
+                integration="shop",
+                run_id="r1",
+                flow="orders",
+                entity="order",
+                record_key="1001",
+                outcome=Outcome.FAILED,
+                reason_code="VAT_UNMAPPED",
+                message="no VAT code for 6%",
+                source_data={"vat": "6"},
+                sent_data={"extOrderId": "MW-1001"},
+            )
+        ]
+    )
+    plain = runner.invoke(app, ["ledger", "show", "--reason", "VAT_UNMAPPED", "--database", db])
+    assert plain.exit_code == 0 and "1001" in plain.output and "VAT_UNMAPPED" in plain.output
+    assert "MW-1001" not in plain.output
+    detailed = runner.invoke(
+        app,
+        ["ledger", "show", "--record", "1001", "--details", "--database", db],
+        terminal_width=300,
+    )
+    assert "MW-1001" in detailed.output
+    none = runner.invoke(app, ["ledger", "show", "--reason", "NOPE", "--database", db])
+    assert "1001" not in none.output
