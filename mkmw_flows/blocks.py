@@ -134,6 +134,15 @@ class Integration(Block):
     ledger_retention_days: int = Field(
         default=30, ge=1, description="Days personal data and ledger entries are kept."
     )
+    api_budget: bool = Field(
+        default=False,
+        description=(
+            "Share one API budget per system across all runs and workers: every call first "
+            "takes a slot of the Prefect global concurrency limits mkmw-<name>-shop and "
+            "mkmw-<name>-mplus (create them with `mkmw budget apply`; needs a Prefect server "
+            "on PostgreSQL)."
+        ),
+    )
 
     def __repr__(self) -> str:
         return (

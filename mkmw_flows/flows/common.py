@@ -13,6 +13,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from mkmw_flows.blocks import Integration
+from mkmw_flows.budget import throttle
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.reasons import EXPLANATIONS, Reason
@@ -65,6 +66,9 @@ def sync_context(
         report=RunReport(flow=flow, integration=name, run_id=current_run_id(), dry_run=dry_run),
         dry_run=dry_run,
     )
+    if block.api_budget:  # one budget per system, shared with every other run
+        ctx.mplus.throttle = throttle(name, "mplus")
+        ctx.shop.throttle = throttle(name, "shop")
     try:
         yield ctx
     finally:

@@ -145,6 +145,8 @@ class MijnWebwinkelClient:
         max_backoff: Longest back-off in seconds.
         version: API version path segment (``1``).
         limiter: A limiter to use instead of the shared per-store one.
+        throttle: Called before every request (retries included) and may block; the flows
+            pass a shared API budget across processes here (the client knows no Prefect).
 
     Attributes:
         stats: Calls, errors and seconds per endpoint.
@@ -166,6 +168,7 @@ class MijnWebwinkelClient:
         max_backoff: float = 8.0,
         version: str = "1",
         limiter: StoreRateLimiter | None = None,
+        throttle: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token if isinstance(token, SecretStr) else SecretStr(token)
@@ -179,6 +182,7 @@ class MijnWebwinkelClient:
         self.max_backoff = max_backoff
         self.stats = CallStats()
         self.limiter = limiter or limiter_for_store(self.base_url, self._token, rate_per_second)
+        self.throttle = throttle
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
@@ -270,6 +274,8 @@ class MijnWebwinkelClient:
 
     def _send(self, method: str, url: str, operation: str, query: Query, body: Any) -> Any:
         self.limiter.acquire()
+        if self.throttle is not None:
+            self.throttle()
         with self.stats.measure(operation):
             started = time.perf_counter()
             try:

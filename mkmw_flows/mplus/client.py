@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -103,6 +103,8 @@ class MplusClient:
         retry_attempts: Attempts for retryable calls (1 disables retries).
         retry_wait_initial: First backoff in seconds (doubled per attempt, with jitter).
         retry_wait_max: Backoff cap in seconds.
+        throttle: Called before every request (retries included) and may block; the flows
+            pass a shared API budget across processes here (the client knows no Prefect).
     """
 
     def __init__(
@@ -118,6 +120,7 @@ class MplusClient:
         retry_attempts: int = 4,
         retry_wait_initial: float = 0.5,
         retry_wait_max: float = 20.0,
+        throttle: Callable[[], None] | None = None,
     ) -> None:
         self.url = url.rstrip("/") + "/"
         self.ident = ident
@@ -126,6 +129,7 @@ class MplusClient:
         self.retry_attempts = max(1, retry_attempts)
         self.retry_wait_initial = retry_wait_initial
         self.retry_wait_max = retry_wait_max
+        self.throttle = throttle
         self._http = httpx.Client(
             verify=verify_tls,
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
@@ -199,6 +203,8 @@ class MplusClient:
     def _once(self, operation: str, payload: bytes) -> dict[str, Any]:
         request_id = f"mkmw-{uuid.uuid4().hex}"
         context: dict[str, Any] = {"operation": operation, "request_id": request_id}
+        if self.throttle is not None:
+            self.throttle()
         with self.stats.measure(operation):
             try:
                 response = self._http.post(

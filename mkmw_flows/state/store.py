@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select, update
 
@@ -434,14 +435,24 @@ class StoreTransaction:
         )
 
     def set_cursor(self, integration: str, name: str, value: str) -> None:
-        """Commit a cursor position together with the rest of the transaction."""
-        row = self.session.get(Cursor, (integration, name))
-        if row is None:
-            row = Cursor(integration=integration, name=name, value=value)
-        row.value = value
-        row.updated_at = utcnow()
-        self.session.add(row)
-        self.session.flush()
+        """Commit a cursor position together with the rest of the transaction.
+
+        An upsert, so two runs setting a new cursor at once (two workers) do not collide.
+        """
+        now = utcnow()
+        dialect = self.session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = upsert(Cursor).values(
+            integration=integration, name=name, value=value, updated_at=now
+        )
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["integration", "name"], set_={"value": value, "updated_at": now}
+            )
+        )
+        row = self.session.identity_map.get(self.session.identity_key(Cursor, (integration, name)))
+        if row is not None:
+            self.session.refresh(row)
 
     def add_ledger(self, entries: Iterable[LedgerEntry | dict[str, Any]]) -> None:
         """Append ledger entries (models, or plain dicts of their columns: much faster in bulk)."""

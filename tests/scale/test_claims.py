@@ -103,3 +103,26 @@ def test_a_claim_of_a_killed_process_on_this_host_is_taken_over_at_once(
     assert store.claim_many(SHOP, F, ["5", "6", "7"], taker) == {"5"}
     owners = {c.record_key: c.owner for c in store.claims(SHOP, F)}
     assert owners == {"5": taker, "6": alive_owner, "7": other_host}
+
+
+def test_two_runs_setting_a_new_cursor_at_once_do_not_collide(store: StateStore) -> None:
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def set_it(value: str) -> None:
+        start.wait()
+        try:
+            with store.transaction() as tx:
+                tx.set_cursor(SHOP, "orders.shop.changed", value)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=set_it, args=(f"2026-01-0{n}",)) for n in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert store.get_cursor(SHOP, "orders.shop.changed") in {f"2026-01-0{n}" for n in range(1, 5)}
+    store.set_cursor(SHOP, "orders.shop.changed", "2026-02-01")
+    assert store.get_cursor(SHOP, "orders.shop.changed") == "2026-02-01"
