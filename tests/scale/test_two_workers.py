@@ -35,6 +35,14 @@ pytestmark = pytest.mark.timeout(240)
 ORDERS = 36
 
 
+def _wait_workers(client: Any, pool: str, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while len(client.read_workers_for_work_pool(pool)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"fewer than {count} workers polled {pool} in {timeout}s")
+        time.sleep(0.5)
+
+
 def _wait_final(run_ids: list[uuid.UUID], timeout: float) -> list[Any]:
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
@@ -101,6 +109,7 @@ def test_two_workers_run_two_overlapping_order_runs_without_duplicates(
             )
         try:
             with get_client(sync_client=True) as client:
+                _wait_workers(client, pool, 2, timeout=90)  # both polling before the runs exist
                 deployment = client.read_deployment_by_name("sync-orders/scale-test")
                 run_ids = [
                     client.create_flow_run_from_deployment(deployment.id).id for _ in range(2)
