@@ -31,6 +31,7 @@ from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
 from mkmw_flows.mplus.errors import (
     MplusBusinessError,
     MplusError,
+    MplusProtocolError,
     MplusServerFault,
     MplusTransportError,
 )
@@ -521,7 +522,7 @@ def _write_order(
                 hold=True,
             )
         how, paid = "already there (an earlier attempt went through)", False
-    except (MplusTransportError, MplusServerFault):
+    except (MplusTransportError, MplusServerFault, MplusProtocolError):
         # ambiguous: it may have been created; look it up before anything else
         how, paid = "created (the answer was lost; found by its extOrderId)", False
     if not order_id:
