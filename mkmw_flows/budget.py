@@ -134,17 +134,30 @@ def apply_budget(
     return results
 
 
+class BudgetMissingError(RuntimeError):
+    """``api_budget`` is on but the Prefect server has no limit of that name."""
+
+
 def throttle(integration: str, system: System) -> Callable[[], None]:
     """A client throttle that takes one slot of the system's limit before each call.
 
     The limit must exist (``mkmw budget apply``): a missing one raises
-    ``ConcurrencySlotAcquisitionError`` rather than letting calls through unthrottled.
+    :class:`BudgetMissingError` rather than letting calls through unthrottled.
     """
     from prefect.concurrency.sync import rate_limit
 
     name = limit_name(integration, system)
 
     def take_slot() -> None:
-        rate_limit(name, occupy=1, strict=True)
+        try:
+            rate_limit(name, occupy=1, strict=True)
+        except Exception as exc:
+            if type(exc).__name__ != "ConcurrencySlotAcquisitionError":
+                raise
+            raise BudgetMissingError(
+                f"api_budget is on for {integration!r}, but this Prefect server has no limit "
+                f"{name!r}: create it with `mkmw budget apply --integration {integration} "
+                f"--{system}-rate CALLS_PER_SECOND`, or set api_budget to false"
+            ) from exc
 
     return take_slot

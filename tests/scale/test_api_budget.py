@@ -179,13 +179,11 @@ def test_concurrent_flows_share_one_budget_and_create_no_duplicate(
 def test_a_missing_limit_stops_the_run_rather_than_running_unthrottled(
     pg_prefect: LocalPrefect,
 ) -> None:
-    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
-
-    from mkmw_flows.budget import throttle
+    from mkmw_flows.budget import BudgetMissingError, throttle
 
     with pg_prefect.as_api():
         take = throttle(f"never-applied-{uuid.uuid4().hex[:6]}", "shop")
-        with pytest.raises(ConcurrencySlotAcquisitionError):
+        with pytest.raises(BudgetMissingError, match="mkmw budget apply --integration never-"):
             take()
 
 
