@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench [--quick] [--only NAME ...] [--out PATH]
 
-Scenarios (each in its own process, so each one's peak RSS is its own): ``products``
+Scenarios (each in its own process, so each one's peak RSS is its own): ``calibration``
+(what one call costs on this machine, with and without the emulated latency), ``products``
 (10,000 articles: first sync, no-change rerun, 1% repriced), ``stock`` (100,000 articles, 1%
 sold), ``orders`` (1,000 orders), all at 20 ms emulated latency, and ``prefect-overhead``
 (the flows against their plain sync functions). ``--quick`` runs small sizes for a smoke
@@ -26,7 +27,7 @@ from typing import Any
 from bench.report import machine, render
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ("products", "stock", "orders", "prefect-overhead")
+SCENARIOS = ("calibration", "products", "stock", "orders", "prefect-overhead")
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
 
 

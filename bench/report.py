@@ -101,20 +101,25 @@ class Floor:
 
     def seconds(self, mplus_calls: int, shop_reads: int, shop_writes: int) -> float:
         """The floor in seconds for these calls."""
-        by_latency = (
-            self.latency_ms
-            / 1000
-            * (
-                mplus_calls
-                + math.ceil(shop_reads / self.read_concurrency)
-                + math.ceil(shop_writes / self.write_concurrency)
-            )
+        return max(
+            self.by_latency(mplus_calls, shop_reads, shop_writes),
+            self.by_rate(shop_reads + shop_writes),
         )
-        by_rate = 0.0
-        if self.rate:
-            burst = max(1.0, self.rate)
-            by_rate = max(0.0, shop_reads + shop_writes - burst) / self.rate
-        return max(by_latency, by_rate)
+
+    def by_latency(self, mplus_calls: int, shop_reads: int, shop_writes: int) -> float:
+        """The floor the latency alone sets (what the calibration scales)."""
+        rounds = (
+            mplus_calls
+            + math.ceil(shop_reads / self.read_concurrency)
+            + math.ceil(shop_writes / self.write_concurrency)
+        )
+        return self.latency_ms / 1000 * rounds
+
+    def by_rate(self, shop_calls: int) -> float:
+        """The floor the shop's rate limit alone sets (0 without one)."""
+        if not self.rate:
+            return 0.0
+        return max(0.0, shop_calls - max(1.0, self.rate)) / self.rate
 
     def formula(self) -> str:
         """How the floor is computed, in words."""
@@ -165,6 +170,8 @@ def run_figures(
         "minimum_why": minimum_why,
         "wall": wall,
         "floor": floor.seconds(mplus_total, shop_total - shop_writes, shop_writes),
+        "floor_latency": floor.by_latency(mplus_total, shop_total - shop_writes, shop_writes),
+        "floor_rate": floor.by_rate(shop_total),
         "floor_formula": floor.formula(),
         "rss_mb": rss_mb,
         "cpu": cpu,
@@ -180,20 +187,39 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}x" if b else "n/a"
 
 
-def runs_table(runs: list[dict[str, Any]]) -> list[str]:
-    """The markdown table of a scenario's runs."""
+def call_cost_factor(scenarios: list[dict[str, Any]], latency_ms: float) -> float | None:
+    """What one call really costs here, as a multiple of the emulated latency (calibration)."""
+    for scenario in scenarios:
+        measured = scenario.get("figures", {}).get(f"{latency_ms:g}")
+        if scenario.get("name") == "calibration" and measured:
+            return float(sum(measured.values())) / len(measured) / latency_ms
+    return None
+
+
+def runs_table(runs: list[dict[str, Any]], factor: float | None = None) -> list[str]:
+    """The markdown table of a scenario's runs.
+
+    With `factor` (see :func:`call_cost_factor`) a second floor is shown: the same calls at
+    the cost one call was measured to take on this machine.
+    """
+    extra = " floor at the measured call cost | wall / that floor |" if factor else ""
     lines = [
         "| run | records | calls made (MplusKASSA + shop) | minimum calls | writes made / "
-        "minimum | wall time | floor | wall / floor | peak RSS |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "minimum | wall time | floor | wall / floor | peak RSS |" + extra,
+        "|---|---|---|---|---|---|---|---|---|" + ("---|---|" if factor else ""),
     ]
     for r in runs:
-        lines.append(
+        row = (
             f"| {r['label']} | {_fmt_records(r['records'])} | {r['calls']} "
             f"({r['mplus_total']} + {r['shop_total']}) | {r['minimum_calls']} | "
             f"{r['writes']} / {r['minimum_writes']} | {r['wall']:.2f} s | {r['floor']:.2f} s | "
             f"{_ratio(r['wall'], r['floor'])} | {r['rss_mb']:.0f} MB |"
         )
+        if factor:
+            latency_floor = r.get("floor_latency", r["floor"])
+            measured = max(latency_floor * factor, r.get("floor_rate", 0.0))
+            row += f" {measured:.2f} s | {_ratio(r['wall'], measured)} |"
+        lines.append(row)
     return lines
 
 
@@ -232,6 +258,42 @@ def _details(runs: list[dict[str, Any]]) -> list[str]:
     floors = sorted({r["floor_formula"] for r in runs})
     lines += ["", "Floor: " + "; ".join(floors) + "."]
     return lines
+
+
+def findings(scenarios: list[dict[str, Any]], *, slow: float = 2.0) -> list[str]:
+    """Every figure off its target, as plain sentences.
+
+    Calls or writes above the minimum, a wall time above `slow` times its floor, failed
+    records, and the scenarios' own mismatch and duplicate notes.
+    """
+    found: list[str] = []
+    for scenario in scenarios:
+        for r in scenario.get("runs", []):
+            where = f"{scenario['name']}, {r['label']}"
+            if r["calls"] > r["minimum_calls"]:
+                found.append(
+                    f"{where}: {r['calls']} calls, {r['calls'] - r['minimum_calls']} above the "
+                    f"minimum of {r['minimum_calls']}"
+                )
+            if r["writes"] > r["minimum_writes"]:
+                found.append(
+                    f"{where}: {r['writes']} writes, {r['writes'] - r['minimum_writes']} above "
+                    f"the minimum of {r['minimum_writes']}"
+                )
+            if r["floor"] and r["wall"] > slow * r["floor"]:
+                cpu = f", CPU {r['cpu']:.1f} s" if r.get("cpu") else ""
+                found.append(
+                    f"{where}: wall {r['wall']:.2f} s is {r['wall'] / r['floor']:.1f}x its "
+                    f"floor of {r['floor']:.2f} s{cpu}"
+                )
+            if r["records"].get("failed"):
+                found.append(f"{where}: {r['records']['failed']} records failed")
+        found += [
+            f"{scenario['name']}: {note}"
+            for note in scenario.get("notes", [])
+            if note.startswith(("MISMATCH", "DUPLICATES"))
+        ]
+    return found
 
 
 def render(
@@ -284,6 +346,9 @@ def render(
         "",
         "- **calls made** against the **minimum calls** a sync needs for the same work "
         "(counted per scenario below), and writes made against the writes needed.",
+        "- **floor at the measured call cost**: the same floor with the time one call was "
+        "measured to take on this machine (the calibration) in place of the emulated latency "
+        "alone; it includes the client, loopback HTTP, the emulator and the machine's load.",
         "- **floor**: the shortest wall time the calls allow: the emulated latency times the "
         "calls that must wait for each other, with the flow's concurrency and, where one is "
         "configured, the shop's rate limit. **wall / floor** near 1 means the run is bound by "
@@ -296,8 +361,10 @@ def render(
         lines += [f"## {scenario['title']}", ""]
         if scenario.get("setup"):
             lines += [scenario["setup"], ""]
+        lines += scenario.get("table", [])
         if scenario.get("runs"):
-            lines += runs_table(scenario["runs"])
+            factor = call_cost_factor(scenarios, scenario.get("latency_ms", 20.0))
+            lines += runs_table(scenario["runs"], factor)
             lines += _details(scenario["runs"])
         if scenario.get("overhead"):
             lines += overhead_table(scenario["overhead"])
@@ -315,6 +382,19 @@ def render(
             lines.append("")
         lines += [f"- {note}" for note in scenario.get("notes", [])]
         lines.append("")
+    off = findings(scenarios)
+    lines += ["## Off target", ""]
+    if off:
+        lines += [
+            "Every figure above its minimum or more than twice its floor, as measured (the "
+            "calibration above shows what one call costs on this machine beyond the emulated "
+            "latency):",
+            "",
+        ]
+        lines += [f"- {item}" for item in off]
+    else:
+        lines.append("Every run made the minimum calls and stayed within twice its floor.")
+    lines.append("")
     for name, error in (failures or {}).items():
         lines += [f"## {name}: FAILED", "", "```", error.strip()[-3000:], "```", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -6,7 +6,8 @@ so both measure the same thing; this module only collects the figures in a struc
 (calls per side from the emulators' counters, the minimum needed, the wall time and its
 floor, the peak RSS).
 
-    .venv/bin/python -m bench.scenarios {products,stock,orders} --json OUT.json [--quick]
+    .venv/bin/python -m bench.scenarios {calibration,products,stock,orders} --json OUT.json
+        [--quick] [--latency-ms 20]
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ CAPPED_RATE = 10.0  # shop calls per second in the rate-limited products run
 
 #: Full and quick sizes per scenario.
 SIZES: dict[str, dict[str, float]] = {
+    "calibration": {"calls": 200},
     "products": {"articles": 10_000, "changed": 0.01},
     "stock": {"articles": 100_000, "changed": 0.01},
     "orders": {"orders": 1_000, "returning": 0.3},
 }
 QUICK: dict[str, dict[str, float]] = {
+    "calibration": {"calls": 20},
     "products": {"articles": 500, "changed": 0.01},
     "stock": {"articles": 5_000, "changed": 0.01},
     "orders": {"orders": 10, "returning": 0.3},
@@ -396,7 +399,63 @@ def orders(count: int, returning_share: float, latency_ms: float) -> dict[str, A
     }
 
 
+# ---- calibration ---------------------------------------------------------------------------
+
+
+def calibrate(calls: int, latency_ms: float) -> dict[str, Any]:
+    """Round trip of one small call to each emulator on this machine, with and without latency.
+
+    The floors count the emulated latency only; this shows what one call really costs here
+    (client, loopback HTTP, the emulator's wire layer), which is where the rest goes.
+    """
+    import statistics
+
+    rows = [
+        "| emulated latency | MplusKASSA getCurrentSyncMarkers: median / mean | "
+        "shop GET /store: median / mean |",
+        "|---|---|---|",
+    ]
+    figures: dict[str, Any] = {}
+    for latency in (0.0, latency_ms):
+        faults = FaultConfig(latency_ms=latency)
+        with EmulatorPair(mplus_faults=faults, shop_faults=faults) as pair:
+            block = Integration(**pair.credentials())
+            mplus, shop = block.mplus.client(), block.mijnwebwinkel.client()
+            timings: dict[str, list[float]] = {"mplus": [], "shop": []}
+            for _ in range(calls):
+                started = time.perf_counter()
+                mplus.get_current_sync_markers()
+                timings["mplus"].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                shop.get_store()
+                timings["shop"].append((time.perf_counter() - started) * 1000)
+            mplus.close()
+            shop.close()
+        cells = [
+            f"{statistics.median(t):.1f} ms / {statistics.fmean(t):.1f} ms"
+            for t in timings.values()
+        ]
+        rows.append(f"| {latency:g} ms | {cells[0]} | {cells[1]} |")
+        figures[f"{latency:g}"] = {k: statistics.fmean(v) for k, v in timings.items()}
+        print(f"calibration at {latency:g} ms: {cells}", flush=True)
+    return {
+        "name": "calibration",
+        "title": "One call on this machine",
+        "setup": (
+            f"{calls} sequential calls of each kind through the project's clients against the "
+            "emulators (demo seeds, served from threads of the measuring process), first with "
+            f"no emulated latency, then with {latency_ms:g} ms. The floors below count only the "
+            "emulated latency; the difference is the cost of the call itself on this machine "
+            "(client, loopback HTTP, the emulator's wire layer, the machine's load)."
+        ),
+        "table": rows,
+        "figures": figures,
+        "notes": [],
+    }
+
+
 SCENARIOS: dict[str, Callable[[dict[str, float], float], dict[str, Any]]] = {
+    "calibration": lambda s, lat: calibrate(int(s["calls"]), lat),
     "products": lambda s, lat: products(int(s["articles"]), s["changed"], lat),
     "stock": lambda s, lat: stock(int(s["articles"]), s["changed"], lat),
     "orders": lambda s, lat: orders(int(s["orders"]), s["returning"], lat),

@@ -112,8 +112,14 @@ def test_render_reports_failures_and_overhead() -> None:
         "title": "Prefect overhead",
         "overhead": [{"label": "sync-stock", "direct": 1.0, "flow": 2.5, "flow_no_heartbeat": 1.5}],
     }
+    calibration = {
+        "name": "calibration",
+        "title": "One call",
+        "table": ["| a | b |", "|---|---|"],
+        "figures": {"20": {"mplus": 30.0, "shop": 30.0}},  # a 20 ms call takes 30 ms here
+    }
     page = render(
-        [{"name": "products", "title": "Products", "runs": [run]}, overhead],
+        [calibration, {"name": "products", "title": "Products", "runs": [run]}, overhead],
         info,
         command="python -m bench",
         started="now",
@@ -121,8 +127,9 @@ def test_render_reports_failures_and_overhead() -> None:
     )
     assert (
         "| first sync | created 3 | 5 (2 + 3) | 5 | 3 / 3 | 0.50 s | 0.06 s | 8.3x | 100 MB |"
-        in page
+        " 0.09 s | 5.6x |" in page
     )
+    assert "- products, first sync: wall 0.50 s is 8.3x its floor of 0.06 s" in page
     assert (
         "| sync-stock | 1.00 s | 2.50 s | 2.5x (+1.50 s) | 1.50 s | 1.5x (+0.50 s) | n/a |" in page
     )
