@@ -137,6 +137,10 @@ class LocalPrefect:
         """Point this process's Prefect client at the server; flush logs and events after."""
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
+        # Prefect keeps one events worker per process whatever the API URL, so a worker
+        # started for another server (the session's test server) would get this server's
+        # events: drain it first so the next event starts one for this server.
+        _flush_to_api()
         with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
             try:
                 yield self
