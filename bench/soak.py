@@ -404,7 +404,8 @@ def agreement(
     figures["products compare"] = counts
     if counts.get("created") or counts.get("updated"):
         planned = [
-            f"{r.key} {r.outcome.value}"
+            f"{r.key} {r.outcome.value}: "
+            + ", ".join(f"{c.target} {c.old!r} -> {c.new!r}" for c in r.changes[:5])
             for r in ctx.report.results
             if r.outcome in (Outcome.CREATED, Outcome.UPDATED)
         ]
