@@ -125,11 +125,11 @@ class FaultInjector:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         delay, fault = self._draw(self.is_write(scope, body))
         if delay:
             await asyncio.sleep(delay)
-        replay = _replay_receive(body)
+        replay = replay_receive(body)
         if fault is None:
             self.stats.passed += 1
             await self.app(scope, replay, send)
@@ -151,7 +151,8 @@ class FaultInjector:
         await _drop(send)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """Read a whole ASGI request body (for middleware that needs to look at it)."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -163,7 +164,8 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay_receive(body: bytes) -> Receive:
+def replay_receive(body: bytes) -> Receive:
+    """An ASGI ``receive`` that hands `body` on again to the wrapped app."""
     sent = False
 
     async def receive() -> Message:

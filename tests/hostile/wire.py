@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mkmw_flows.emulators.faults import read_body, replay_receive
 from mkmw_flows.emulators.mplus import operation_of
 
 Scope = MutableMapping[str, Any]
@@ -162,10 +163,10 @@ class Rewriter:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await _read(receive)
+        body = await read_body(receive)
         rule = next((r for r in self.rules if r.matches(scope, body)), None)
         if rule is None:
-            await self.app(scope, _replay(body), send)
+            await self.app(scope, replay_receive(body), send)
             return
         rule.hits += 1
         if rule.truncate:
@@ -206,31 +207,6 @@ def install(emulator: Any, side: str) -> Rewriter:
     return rewriter
 
 
-async def _read(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
-
-
 async def _capture(app: ASGIApp, scope: Scope, body: bytes) -> tuple[int, list[Any], bytes]:
     status = 500
     headers: list[Any] = []
@@ -243,5 +219,5 @@ async def _capture(app: ASGIApp, scope: Scope, body: bytes) -> tuple[int, list[A
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope, _replay(body), send)
+    await app(scope, replay_receive(body), send)
     return status, headers, b"".join(chunks)
