@@ -31,7 +31,6 @@ def test_no_secret_in_any_log_record(leaked_log_records: list[str]) -> None:
 
 def test_no_secret_in_any_ledger(tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.getbasetemp()
-    scanned = 0
     for db in Path(base).rglob("*.db"):
         try:
             with sqlite3.connect(db) as conn:
@@ -41,11 +40,9 @@ def test_no_secret_in_any_ledger(tmp_path_factory: pytest.TempPathFactory) -> No
                 if "mkmw_ledger" not in tables:
                     continue
                 for row in conn.execute("select * from mkmw_ledger"):
-                    scanned += 1
                     assert not _hits(json.dumps(row, default=str)), f"secret in ledger of {db}"
         except sqlite3.DatabaseError:
             continue
-    assert scanned >= 0
 
 
 def _paged(read, **kw):  # type: ignore[no-untyped-def]
