@@ -64,9 +64,15 @@ from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock import CURSOR as STOCK_CURSOR
 
 try:  # run as ``python -m bench.crash`` or imported by the tests
-    from bench.soak import PLAIN, drift_of, duplicates, integration_fields
+    from bench.soak import PLAIN, drift_of, duplicates, integration_fields, products_run
 except ImportError:  # pragma: no cover - run as a script from bench/
-    from soak import PLAIN, drift_of, duplicates, integration_fields  # type: ignore[no-redef]
+    from soak import (  # type: ignore[no-redef]
+        PLAIN,
+        drift_of,
+        duplicates,
+        integration_fields,
+        products_run,
+    )
 
 FLOWS = ("products", "stock", "orders")
 NAME = "crash"
@@ -571,6 +577,23 @@ def crash_flow(
             result.violations += [f"after round {round_no}: {p}" for p in found]
             if log:
                 log(f"{flow}: round {round_no}, kills {result.kills}/{kills}")
+        if flow == "products":
+            # The nightly full run, in both worlds: it repairs shared option lists that an
+            # incremental run can leave after a lost answer (docs/resilience.md, known gap).
+            for world in (crash, ref):
+                ctx = SyncContext(
+                    NAME,
+                    world.block,
+                    world.store,
+                    world.block.mplus.client(),
+                    world.block.mijnwebwinkel.client(),
+                    RunReport(flow="products", integration=NAME, run_id=uuid.uuid4().hex),
+                )
+                try:
+                    products_run(ctx, full=True)
+                finally:
+                    ctx.mplus.close()
+                    ctx.shop.close()
         result.differences = differences(snapshot(crash), snapshot(ref))
     finally:
         crash.close()
