@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mkmw_flows.emulators.pair import EmulatorPair
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "contracts"
 
 
 #: Secret values the suite configures; none may appear in any log line, ledger, artifact,
@@ -87,7 +87,7 @@ def prefect_server() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """The vendor contracts in ../shared/reference (WSDL, OpenAPI spec, notes)."""
+    """The vendor contracts in the repository's contracts/ folder (WSDL, OpenAPI spec, notes)."""
     return REFERENCE
 
 

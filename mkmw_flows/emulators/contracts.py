@@ -1,7 +1,7 @@
 """Locate the vendor contracts (WSDL, OpenAPI spec) the emulators and conformance tests use.
 
-The contracts are not shipped in the package: they live in the project's shared reference
-folder (``../shared/reference`` next to a checkout) or wherever ``MKMW_REFERENCE_DIR`` points.
+The contracts are not shipped in the package: they live in the repository's ``contracts/`` folder
+(see its README for their source and licence), or wherever ``MKMW_REFERENCE_DIR`` points.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ def reference_dir() -> Path:
     """Return the folder that holds ``mplus/`` and ``mijnwebwinkel/`` vendor contracts.
 
     Raises:
-        ContractNotFoundError: When neither MKMW_REFERENCE_DIR nor ../shared/reference exists.
+        ContractNotFoundError: When neither MKMW_REFERENCE_DIR nor the checkout's contracts/ exists.
     """
     configured = os.environ.get(_ENV)
     candidates = [Path(configured)] if configured else []
     repo_root = Path(__file__).resolve().parents[2]
-    candidates += [repo_root.parent / "shared" / "reference", repo_root / "reference"]
+    candidates.append(repo_root / "contracts")
     for candidate in candidates:
         if (candidate / "mplus").is_dir():
             return candidate

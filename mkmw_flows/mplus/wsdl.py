@@ -1,7 +1,7 @@
 """Compile the vendor WSDL's embedded XSD into the compact type table the client runs on.
 
 The WSDL (1.2 MB, 374 operations) is not shipped in the package. ``python -m
-mkmw_flows.mplus.wsdl`` reads it from the shared reference folder and writes
+mkmw_flows.mplus.wsdl`` reads it from the repository's ``contracts/`` folder and writes
 ``mkmw_flows/mplus/_schema_table.py``: for every complex type reachable from the operations
 this project uses, its elements in ``xsd:sequence`` order (base type first for extensions)
 with type, minOccurs and maxOccurs; and per operation its request and response element.
