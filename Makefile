@@ -6,16 +6,16 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install lint test demo bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml mkmw_emulators/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e ./mkmw_emulators -e '.[dev,emulators]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check mkmw_flows tests bench deployments docs
+	$(BIN)/ruff check mkmw_flows mkmw_emulators tests bench deployments docs
 	$(BIN)/mypy
 
 test: lint

@@ -50,10 +50,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.mijnwebwinkel.backend import Address
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mijnwebwinkel_backend import Address
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, CATEGORY, ORDER, PRODUCT

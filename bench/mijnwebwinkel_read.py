@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mijnwebwinkel import create_emulator
-from mkmw_flows.emulators.serving import BackgroundServer, free_port, serve
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.core.serving import BackgroundServer, free_port, serve
+from mkmw_emulators.mijnwebwinkel.server import create_emulator
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 
 TOKEN, PARTNER = "bench-token", "bench-partner"

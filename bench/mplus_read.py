@@ -20,8 +20,8 @@ import time
 
 import httpx
 
-from mkmw_flows.emulators.mplus import create_emulator
-from mkmw_flows.emulators.serving import BackgroundServer, free_port, serve
+from mkmw_emulators.core.serving import BackgroundServer, free_port, serve
+from mkmw_emulators.mplus.server import create_emulator
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.paging import iter_product_pages
 

@@ -43,9 +43,9 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from bench.report import overhead_table, peak_rss_mb  # noqa: E402
+from mkmw_emulators.core.faults import FaultConfig  # noqa: E402
+from mkmw_emulators.pair import EmulatorPair  # noqa: E402
 from mkmw_flows.blocks import Integration  # noqa: E402
-from mkmw_flows.emulators.faults import FaultConfig  # noqa: E402
-from mkmw_flows.emulators.pair import EmulatorPair  # noqa: E402
 from mkmw_flows.state import StateStore  # noqa: E402
 from mkmw_flows.sync.context import SyncContext  # noqa: E402
 from mkmw_flows.sync.report import RunReport  # noqa: E402

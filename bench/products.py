@@ -23,9 +23,9 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext

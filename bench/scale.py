@@ -28,10 +28,10 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.mijnwebwinkel.backend import Address
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mijnwebwinkel_backend import Address
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE

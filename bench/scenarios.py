@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import Floor, peak_rss_mb, run_figures
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.pair import EmulatorPair
 
 LATENCY_MS = 20.0
 CAPPED_RATE = 10.0  # shop calls per second in the rate-limited products run

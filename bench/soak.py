@@ -42,11 +42,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.mijnwebwinkel.backend import Address
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 from mkmw_flows.demo import DEMO_ORDER_SETTINGS
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mijnwebwinkel_backend import Address
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.state import Outcome, StateStore

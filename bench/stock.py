@@ -33,10 +33,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.mijnwebwinkel.backend import Variant
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mijnwebwinkel_backend import Variant
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.state import Binding, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE

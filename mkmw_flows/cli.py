@@ -13,7 +13,7 @@ from rich.table import Table
 from mkmw_flows import __version__
 
 if TYPE_CHECKING:
-    from mkmw_flows.emulators.faults import FaultConfig
+    from mkmw_emulators.core.faults import FaultConfig
     from mkmw_flows.state import StateStore
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -93,8 +93,25 @@ def blocks_register() -> None:
 # -- emulators ------------------------------------------------------------------------
 
 
+EMULATORS_MISSING = (
+    "The emulators are not installed. They ship apart from the product: "
+    "pip install 'mkmw-flows[emulators]' (from a checkout: "
+    "pip install -e ./mkmw_emulators -e '.[emulators]', which `make install` does)."
+)
+
+
+def _require_emulators() -> None:
+    """Exit with the install command when the optional emulators are missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("mkmw_emulators") is None:
+        console.print(f"[red]{EMULATORS_MISSING}[/red]")
+        raise typer.Exit(code=2)
+
+
 def _fault_config(latency_ms: float, fault_rate: float, seed: int) -> FaultConfig:
-    from mkmw_flows.emulators.faults import FaultConfig
+    _require_emulators()
+    from mkmw_emulators.core.faults import FaultConfig
 
     return FaultConfig(latency_ms=latency_ms, fault_rate=fault_rate, seed=seed)
 
@@ -112,7 +129,7 @@ def emulate_mplus(
     """Serve the MplusKASSA emulator until interrupted."""
     import uvicorn
 
-    from mkmw_flows.emulators.mplus import create_emulator
+    from mkmw_emulators.mplus.server import create_emulator
 
     emulator = create_emulator(
         seed=seed,
@@ -147,7 +164,7 @@ def emulate_mijnwebwinkel(
     """Serve the MijnWebwinkel emulator until interrupted."""
     import uvicorn
 
-    from mkmw_flows.emulators.mijnwebwinkel import create_emulator
+    from mkmw_emulators.mijnwebwinkel.server import create_emulator
 
     emulator = create_emulator(
         seed=seed,
@@ -301,6 +318,7 @@ def demo(
 ) -> None:
     """Run the demo against both emulators and check that the systems agree."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own summary
+    _require_emulators()
     from mkmw_flows.demo import run_demo
 
     result = run_demo(console, name=name)

@@ -22,9 +22,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from mkmw_emulators.demo_catalog import demo_catalog, ean13
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.demo_catalog import demo_catalog, ean13
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.keys import ARTICLE
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any  # noqa: E402
 import pytest  # noqa: E402
 
 if TYPE_CHECKING:
+    from mkmw_emulators.pair import EmulatorPair
     from mkmw_flows.blocks import Integration
-    from mkmw_flows.emulators.pair import EmulatorPair
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 REFERENCE = Path(__file__).resolve().parents[1] / "contracts"
@@ -94,7 +94,7 @@ def reference_dir() -> Path:
 @pytest.fixture
 def emulators() -> Iterator[EmulatorPair]:
     """Both emulators with their demo seeds, served on loopback ports for one test."""
-    from mkmw_flows.emulators.pair import EmulatorPair
+    from mkmw_emulators.pair import EmulatorPair
 
     with EmulatorPair() as pair:
         yield pair

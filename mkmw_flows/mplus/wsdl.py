@@ -214,11 +214,10 @@ TABLE_PATH = Path(__file__).with_name("_schema_table.py")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Regenerate ``_schema_table.py`` from the WSDL in the reference folder."""
-    from mkmw_flows.emulators.contracts import mplus_wsdl_path
-
+    """Regenerate ``_schema_table.py`` from the vendor WSDL (default: the checkout's contracts/)."""
     args = argv if argv is not None else sys.argv[1:]
-    path = Path(args[0]) if args else mplus_wsdl_path()
+    default = Path(__file__).resolve().parents[2] / "contracts" / "mplus" / "mplusqapi.wsdl"
+    path = Path(args[0]) if args else default
     TABLE_PATH.write_text(render_table(WsdlSchema(path).table()), encoding="utf-8")
     print(f"wrote {TABLE_PATH}")  # noqa: T201
     return 0

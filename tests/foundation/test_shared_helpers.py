@@ -6,9 +6,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from mkmw_emulators.core.faults import FaultConfig, FaultInjector
+from mkmw_emulators.core.serving import serve
 from mkmw_flows.callstats import CallStats
-from mkmw_flows.emulators.faults import FaultConfig, FaultInjector
-from mkmw_flows.emulators.serving import serve
 from mkmw_flows.redact import scrub
 
 

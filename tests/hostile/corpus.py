@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from mkmw_flows.emulators.mijnwebwinkel_backend import Address
+from mkmw_emulators.mijnwebwinkel.backend import Address
 
 from .wire import (
     HTML_PAGE,

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from prefect.exceptions import ObjectAlreadyExists
 
+from mkmw_emulators.pair import SECRET_VALUES, EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.pair import SECRET_VALUES, EmulatorPair
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.state import Binding, LedgerEntry, StateStore

@@ -24,8 +24,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mkmw_flows.emulators.faults import read_body, replay_receive
-from mkmw_flows.emulators.mplus import operation_of
+from mkmw_emulators.core.faults import read_body, replay_receive
+from mkmw_emulators.mplus.server import operation_of
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

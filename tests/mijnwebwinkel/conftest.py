@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mkmw_flows.emulators.mijnwebwinkel import MijnWebwinkelEmulator, create_emulator
-from mkmw_flows.emulators.serving import serve
+from mkmw_emulators.core.serving import serve
+from mkmw_emulators.mijnwebwinkel.server import MijnWebwinkelEmulator, create_emulator
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mijnwebwinkel.ratelimit import reset_limiters
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from mkmw_flows.emulators.mijnwebwinkel import MijnWebwinkelEmulator
+from mkmw_emulators.mijnwebwinkel.server import MijnWebwinkelEmulator
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mijnwebwinkel.errors import NotFoundError
 from mkmw_flows.mijnwebwinkel.models import (

@@ -19,7 +19,7 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from mkmw_flows.emulators.contracts import mijnwebwinkel_openapi_path
+from mkmw_emulators.core.contracts import mijnwebwinkel_openapi_path
 
 HOST = "https://api.myonlinestore.com"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from mkmw_flows.emulators.demo_catalog import demo_catalog
-from mkmw_flows.emulators.mijnwebwinkel_backend import Invalid, MijnWebwinkelBackend, NotFound
-from mkmw_flows.emulators.mijnwebwinkel_seed import apply_seed, seed_demo
+from mkmw_emulators.demo_catalog import demo_catalog
+from mkmw_emulators.mijnwebwinkel.backend import Invalid, MijnWebwinkelBackend, NotFound
+from mkmw_emulators.mijnwebwinkel.seeds import apply_seed, seed_demo
 
 
 @pytest.fixture

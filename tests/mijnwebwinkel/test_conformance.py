@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mkmw_flows.emulators.mijnwebwinkel import MijnWebwinkelEmulator
+from mkmw_emulators.mijnwebwinkel.server import MijnWebwinkelEmulator
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mijnwebwinkel.models import ArticlePatch, VariantPatch
 
@@ -138,8 +138,8 @@ def test_the_validator_rejects_live_quirks() -> None:
     """Sanity check that validation is real: the live shapes break the published schema."""
     import httpx
 
-    from mkmw_flows.emulators.mijnwebwinkel import create_emulator
-    from mkmw_flows.emulators.serving import serve
+    from mkmw_emulators.core.serving import serve
+    from mkmw_emulators.mijnwebwinkel.server import create_emulator
 
     from .conftest import PARTNER, TOKEN
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mijnwebwinkel import create_emulator
-from mkmw_flows.emulators.serving import serve
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.core.serving import serve
+from mkmw_emulators.mijnwebwinkel.server import create_emulator
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mijnwebwinkel.errors import ServerError, TransportError
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mkmw_flows.emulators.mijnwebwinkel import create_emulator
-from mkmw_flows.emulators.serving import serve
+from mkmw_emulators.core.serving import serve
+from mkmw_emulators.mijnwebwinkel.server import create_emulator
 
 from .conftest import PARTNER, TOKEN
 from .spec import raw_spec, schema_errors, validate_response

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from mkmw_flows.emulators.contracts import mplus_wsdl_path
-from mkmw_flows.emulators.mplus import MplusEmulator, create_emulator
-from mkmw_flows.emulators.serving import BackgroundServer
+from mkmw_emulators.core.contracts import mplus_wsdl_path
+from mkmw_emulators.core.serving import BackgroundServer
+from mkmw_emulators.mplus.server import MplusEmulator, create_emulator
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.parse import body_child, parse_document
 from mkmw_flows.mplus.wsdl import WsdlSchema

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from decimal import Decimal
 
-from mkmw_flows.emulators.mplus import MplusEmulator
+from mkmw_emulators.mplus.server import MplusEmulator
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.errors import MplusBusinessError
 from mkmw_flows.mplus.models import (

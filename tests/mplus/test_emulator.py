@@ -9,9 +9,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from mkmw_flows.emulators.demo_catalog import ean13_valid
-from mkmw_flows.emulators.mplus import create_emulator
-from mkmw_flows.emulators.serving import serve
+from mkmw_emulators.core.serving import serve
+from mkmw_emulators.demo_catalog import ean13_valid
+from mkmw_emulators.mplus.server import create_emulator
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.errors import MplusClientFault
 from mkmw_flows.mplus.models import Article, Product

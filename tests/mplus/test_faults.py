@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mplus import create_emulator
-from mkmw_flows.emulators.serving import BackgroundServer
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.core.serving import BackgroundServer
+from mkmw_emulators.mplus.server import create_emulator
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.errors import MplusServerFault, MplusTransportError
 from mkmw_flows.mplus.models import Order, OrderLine, Relation

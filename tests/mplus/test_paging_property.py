@@ -12,7 +12,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mkmw_flows.emulators.mplus import create_emulator
+from mkmw_emulators.mplus.server import create_emulator
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.paging import iter_product_pages, product_marker
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from mkmw_flows.emulators.demo_catalog import demo_catalog
+from mkmw_emulators.demo_catalog import demo_catalog
 from mkmw_flows.mplus.errors import MplusBusinessError
 from mkmw_flows.mplus.models import Article, Invoice, Order, OrderLine, Payment, Product, Relation
 from mkmw_flows.mplus.paging import iter_product_pages, iter_relation_pages

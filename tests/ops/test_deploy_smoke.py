@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from prefect.client.orchestration import get_client
 
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.schedules import DEPLOYMENTS, WORK_POOL, by_full_name
 
 from .localprefect import ROOT, LocalPrefect

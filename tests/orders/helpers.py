@@ -6,10 +6,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from mkmw_emulators.mijnwebwinkel.backend import Address
+from mkmw_emulators.mijnwebwinkel.backend import Order as BackendOrder
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.mijnwebwinkel_backend import Address
-from mkmw_flows.emulators.mijnwebwinkel_backend import Order as BackendOrder
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.state import StateStore

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.pair import EmulatorPair
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.orders import FLOW, run_shop_to_mplus
 from mkmw_flows.sync.reasons import Reason

@@ -10,7 +10,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectAlreadyExists
 
-from mkmw_flows.emulators.pair import EmulatorPair
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.flows.common import artifact_key
 from mkmw_flows.flows.orders import sync_orders
 from mkmw_flows.state import StateStore

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.pair import EmulatorPair
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ORDER

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.pair import EmulatorPair
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.flows.common import sync_context
 from mkmw_flows.flows.products import sync_products
 from mkmw_flows.mplus.money import AMSTERDAM

@@ -10,9 +10,9 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
+from mkmw_emulators.demo_catalog import demo_catalog, demo_groups
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.demo_catalog import demo_catalog, demo_groups
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.flows.common import artifact_key
 from mkmw_flows.flows.products import sync_products
 from mkmw_flows.state import Outcome, StateStore

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.soak import FLOWS, Soak
-from mkmw_flows.emulators.pair import EmulatorPair
+from mkmw_emulators.pair import EmulatorPair
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

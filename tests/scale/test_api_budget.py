@@ -22,9 +22,9 @@ from ops.localprefect import ROOT, LocalPrefect
 from orders.helpers import BASE_SETTINGS
 from sqlmodel import SQLModel
 
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 from mkmw_flows.budget import apply_budget, limit_name, plan_budget
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.keys import ORDER
 

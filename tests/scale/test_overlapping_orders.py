@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from orders.helpers import add_order, bind_articles, clear_demo_orders, context, integration
 
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.pair import EmulatorPair
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.orders import run_shop_to_mplus

@@ -21,9 +21,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from sqlmodel import SQLModel
 
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.flows.orders import sync_orders
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.reasons import Reason

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.emulators.pair import EmulatorPair
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, variant_key

@@ -11,7 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
 
-from mkmw_flows.emulators.pair import SECRET_VALUES, EmulatorPair
+from mkmw_emulators.pair import SECRET_VALUES, EmulatorPair
 from mkmw_flows.flows import stock as stock_flows
 from mkmw_flows.flows.common import artifact_key
 from mkmw_flows.flows.stock import reconcile_stock, sync_stock

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from mkmw_flows.emulators.mijnwebwinkel_backend import (
+from mkmw_emulators.mijnwebwinkel.backend import (
     Address,
     Article,
     Category,
@@ -458,7 +458,7 @@ def category_json(
 
 
 def _address_json(address: Address, invoice: bool) -> dict[str, Any]:
-    from mkmw_flows.emulators.mijnwebwinkel_backend import COUNTRY_NAMES
+    from mkmw_emulators.mijnwebwinkel.backend import COUNTRY_NAMES
 
     data = {
         "gender": address.gender,
@@ -482,7 +482,7 @@ def _address_json(address: Address, invoice: bool) -> dict[str, Any]:
 
 def order_json(backend: MijnWebwinkelBackend, order: Order, quirks: bool) -> dict[str, Any]:
     """An ``Order`` as the shop returns it."""
-    from mkmw_flows.emulators.mijnwebwinkel_backend import COUNTRY_NAMES
+    from mkmw_emulators.mijnwebwinkel.backend import COUNTRY_NAMES
 
     lines = []
     for line in order.lines:

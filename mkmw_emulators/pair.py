@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mkmw_flows.emulators.faults import FaultConfig
-from mkmw_flows.emulators.mijnwebwinkel import MijnWebwinkelEmulator
-from mkmw_flows.emulators.mijnwebwinkel import create_emulator as create_shop
-from mkmw_flows.emulators.mplus import MplusEmulator
-from mkmw_flows.emulators.mplus import create_emulator as create_mplus
-from mkmw_flows.emulators.serving import BackgroundServer
+from mkmw_emulators.core.faults import FaultConfig
+from mkmw_emulators.core.serving import BackgroundServer
+from mkmw_emulators.mijnwebwinkel.server import MijnWebwinkelEmulator
+from mkmw_emulators.mijnwebwinkel.server import create_emulator as create_shop
+from mkmw_emulators.mplus.server import MplusEmulator
+from mkmw_emulators.mplus.server import create_emulator as create_mplus
 
 #: Credentials the pair's emulators accept. They are distinctive on purpose: a scan of logs,
 #: artifacts, events and the ledger for these strings proves no secret leaked.

@@ -2,16 +2,16 @@
 
 Three layers, as moto does it:
 
-* :class:`~mkmw_flows.emulators.mijnwebwinkel_backend.MijnWebwinkelBackend` holds the state
+* :class:`~mkmw_emulators.mijnwebwinkel.backend.MijnWebwinkelBackend` holds the state
   and the shop's rules;
 * this module's Starlette app speaks the REST dialect: both tokens as query parameters,
   ``/v1`` and ``/v2-beta`` prefixes, ``limit``/``offset`` over bare arrays, 200 on creates,
   RFC 7807 problem bodies for 401/403/404/422/429, ``Retry-After`` on 429;
-* :class:`~mkmw_flows.emulators.faults.FaultInjector` wraps it (latency, 503s, drops,
+* :class:`~mkmw_emulators.core.faults.FaultInjector` wraps it (latency, 503s, drops,
   commit-then-drop).
 
 Use :func:`create_emulator`; serve ``emulator.app`` with
-:func:`mkmw_flows.emulators.serving.serve`.
+:func:`mkmw_emulators.core.serving.serve`.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mkmw_flows.emulators import mijnwebwinkel_wire as wire
-from mkmw_flows.emulators.faults import FaultConfig, FaultInjector
-from mkmw_flows.emulators.mijnwebwinkel_backend import BackendError, Invalid, MijnWebwinkelBackend
-from mkmw_flows.emulators.mijnwebwinkel_seed import DemoSeedInfo, apply_seed
+from mkmw_emulators.core.faults import FaultConfig, FaultInjector
+from mkmw_emulators.mijnwebwinkel import wire
+from mkmw_emulators.mijnwebwinkel.backend import BackendError, Invalid, MijnWebwinkelBackend
+from mkmw_emulators.mijnwebwinkel.seeds import DemoSeedInfo, apply_seed
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Deterministic seeds for the MplusKASSA emulator: ``demo``, ``empty`` and ``N`` articles.
 
-``demo`` is built from :func:`mkmw_flows.emulators.demo_catalog.demo_catalog` (shared with the
+``demo`` is built from :func:`mkmw_emulators.demo_catalog.demo_catalog` (shared with the
 MijnWebwinkel emulator, so part of the SKUs exist on both sides), plus Dutch customers
 (persons, and companies with a contact), employees (999999 = super user) and stock in two
 branches. ``N`` scales the catalogue to N articles (100,000 in a few seconds).
@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from mkmw_flows.emulators.demo_catalog import (
+from mkmw_emulators.demo_catalog import (
     DemoArticle,
     DemoProduct,
     demo_catalog,
     demo_groups,
     ean13,
 )
-from mkmw_flows.emulators.mplus_backend import SUPERUSER, MplusBackend
+from mkmw_emulators.mplus.backend import SUPERUSER, MplusBackend
 from mkmw_flows.mplus.money import AMSTERDAM
 
 #: VAT code -> percentage (whole percent).

@@ -24,10 +24,10 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from mkmw_flows.emulators.contracts import mplus_wsdl_path
-from mkmw_flows.emulators.faults import FaultConfig, FaultInjector
-from mkmw_flows.emulators.mplus_backend import BackendFault, MplusBackend
-from mkmw_flows.emulators.mplus_seed import seed_backend
+from mkmw_emulators.core.contracts import mplus_wsdl_path
+from mkmw_emulators.core.faults import FaultConfig, FaultInjector
+from mkmw_emulators.mplus.backend import BackendFault, MplusBackend
+from mkmw_emulators.mplus.seeds import seed_backend
 from mkmw_flows.mplus.codec import NS, CodecError, decode, element_type, encode, response_element
 from mkmw_flows.mplus.errors import MplusProtocolError
 from mkmw_flows.mplus.parse import body_child, parse_document

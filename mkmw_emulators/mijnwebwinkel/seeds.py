@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from mkmw_flows.emulators.demo_catalog import demo_catalog, demo_groups
-from mkmw_flows.emulators.mijnwebwinkel_backend import (
+from mkmw_emulators.demo_catalog import demo_catalog, demo_groups
+from mkmw_emulators.mijnwebwinkel.backend import (
     Address,
     MijnWebwinkelBackend,
     PaymentGateway,

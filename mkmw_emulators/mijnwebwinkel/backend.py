@@ -4,7 +4,7 @@ Like a moto backend: it holds the store, articles with option lists and generate
 categories, orders and the lookup tables, and enforces the shop's rules (variant combinations
 get new ids when a list or option is added; an order lowers stock; order numbers are sequential
 and a failed order does not consume one; status changes stamp ``status_changed``). The wire
-layer (:mod:`mkmw_flows.emulators.mijnwebwinkel`) maps its errors onto HTTP statuses.
+layer (:mod:`mkmw_emulators.mijnwebwinkel.server`) maps its errors onto HTTP statuses.
 
 Tests mutate it directly, e.g. ``backend.edit_article(...)``, ``backend.add_order(...)``.
 """

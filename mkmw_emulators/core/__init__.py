@@ -1,0 +1,1 @@
+"""Shared emulator infrastructure: fault injection, serving, the vendor contracts."""

@@ -1,0 +1,1 @@
+"""The MijnWebwinkel (Connect REST API) emulator."""

@@ -1,0 +1,1 @@
+"""The MplusKASSA (MplusQapi, SOAP) emulator."""
