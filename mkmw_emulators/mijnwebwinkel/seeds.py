@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,7 @@ from mkmw_emulators.demo_catalog import demo_catalog, demo_groups
 from mkmw_emulators.mijnwebwinkel.backend import (
     Address,
     MijnWebwinkelBackend,
+    OrderStatus,
     PaymentGateway,
     ShippingMethod,
     TaxRegion,
@@ -57,16 +59,56 @@ class DemoSeedInfo:
     order_numbers: list[int] = field(default_factory=list)
 
 
+# The shop's order statuses (the real list is per shop, read from GET /orderstatuses).
+# 1, 2, 3, 6 and 10 are OBSERVED ids and names (API-NOTES.md §4.2). The cancelled status
+# 7 "Geannuleerd" is INFERRED: no source names the real id of a cancelled status.
+DEFAULT_ORDER_STATUSES: tuple[OrderStatus, ...] = (
+    OrderStatus(1, "In behandeling"),
+    OrderStatus(2, "Verzonden"),
+    OrderStatus(3, "Betaald"),
+    OrderStatus(6, "Betaald & afgehaald"),
+    OrderStatus(7, "Geannuleerd", cancelled=True),
+    OrderStatus(10, "Creditorder", credit_order=True),
+)
+
+
+def parse_order_statuses(text: str) -> list[OrderStatus]:
+    """Read a status list from text: ``1=In behandeling,7=Geannuleerd:cancelled,10=Credit:credit``.
+
+    Each comma-separated item is ``id=description`` with an optional ``:cancelled`` (the
+    emulator gives the order's stock back) or ``:credit`` (a credit-order status) suffix.
+
+    Raises:
+        ValueError: An item that does not read, with the item named.
+    """
+    statuses = []
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        number, sep, rest = item.partition("=")
+        description, _, flag = rest.partition(":")
+        flag = flag.strip().lower()
+        if not sep or not number.strip().isdigit() or not description.strip():
+            raise ValueError(f"order status {item!r}: use id=description[:cancelled|:credit]")
+        if flag not in ("", "cancelled", "credit"):
+            raise ValueError(f"order status {item!r}: the flag must be cancelled or credit")
+        statuses.append(
+            OrderStatus(
+                int(number),
+                description.strip(),
+                credit_order=flag == "credit",
+                cancelled=flag == "cancelled",
+            )
+        )
+    if not statuses:
+        raise ValueError("the order status list is empty")
+    return statuses
+
+
 def seed_lookups(backend: MijnWebwinkelBackend) -> None:
     """Statuses, shipping methods, payment gateways and tax regions (every seed has them)."""
-    for status, text, credit in (
-        (1, "In behandeling", False),
-        (2, "Verzonden", False),
-        (3, "Betaald", False),
-        (6, "Betaald & afgehaald", False),
-        (10, "Creditorder", True),
-    ):
-        backend.add_status(status, text, credit)
+    backend.set_statuses(DEFAULT_ORDER_STATUSES)
     backend.add_shipping_method(
         ShippingMethod("2273", "PostNL pakket", ["NL"], Decimal("4.95"), True, Decimal("50.00"))
     )
@@ -445,22 +487,36 @@ def _seed_orders(backend: MijnWebwinkelBackend, info: DemoSeedInfo) -> None:
         info.order_numbers.append(order.number)
 
 
-def apply_seed(backend: MijnWebwinkelBackend, seed: str) -> DemoSeedInfo | None:
+def apply_seed(
+    backend: MijnWebwinkelBackend,
+    seed: str,
+    order_statuses: Sequence[OrderStatus] | None = None,
+) -> DemoSeedInfo | None:
     """Fill `backend` from a seed name: ``demo``, ``empty`` or a number of articles.
 
     Args:
         backend: An empty backend.
         seed: ``demo``, ``empty`` or digits (e.g. ``100000``).
+        order_statuses: The shop's order status list (None: :data:`DEFAULT_ORDER_STATUSES`).
 
     Returns:
         The demo seed's info, or None for the other seeds.
+
+    Raises:
+        ValueError: An unknown seed, or a status list without the statuses of seeded orders.
     """
+    info: DemoSeedInfo | None = None
     if seed == "demo":
-        return seed_demo(backend)
-    if seed == "empty":
+        info = seed_demo(backend)
+    elif seed == "empty":
         seed_empty(backend)
-        return None
-    if seed.isdigit():
+    elif seed.isdigit():
         seed_numbered(backend, int(seed))
-        return None
-    raise ValueError(f"unknown seed {seed!r}: use demo, empty or a number")
+    else:
+        raise ValueError(f"unknown seed {seed!r}: use demo, empty or a number")
+    if order_statuses is not None:
+        backend.set_statuses(order_statuses)
+        used = sorted({o.status for o in backend.orders.values()} - set(backend.statuses))
+        if used:
+            raise ValueError(f"the {seed} seed's orders use order statuses {used}: include them")
+    return info
