@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import httpx
 import pytest
@@ -216,3 +217,38 @@ def test_placing_an_order_as_cancelled_keeps_no_stock(emulator: MijnWebwinkelEmu
     assert variant.stock == 4 and order.stock_returned
     backend.set_order_status(order.number, 1)
     assert variant.stock == 1
+
+
+def test_cli_flag_configures_the_served_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from mkmw_flows.cli import app
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda asgi, **kwargs: served.append(asgi))
+    runner = CliRunner()
+    flag = "1=Open,5=Geannuleerd:cancelled,11=Credit:credit"
+    result = runner.invoke(
+        app,
+        [
+            "emulate",
+            "mijnwebwinkel",
+            "--seed",
+            "empty",
+            "--partner-token",
+            PARTNER,
+            "--order-statuses",
+            flag,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with serve(served[0]) as url:
+        listed = httpx.get(f"{url}/v1/orderstatuses", params={"partner_token": PARTNER}).json()
+    flags = [(s["status"], s["credit_order"]) for s in listed]
+    assert flags == [(1, False), (5, False), (11, True)]
+
+    bad = runner.invoke(app, ["emulate", "mijnwebwinkel", "--order-statuses", "1:Open"])
+    assert bad.exit_code == 2
+    assert "id=description" in bad.output
+    assert len(served) == 1
