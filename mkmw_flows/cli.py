@@ -172,8 +172,8 @@ def emulate_mijnwebwinkel(
     """Serve the MijnWebwinkel emulator until interrupted."""
     import uvicorn
 
-    from mkmw_emulators.mijnwebwinkel.seeds import parse_order_statuses
     from mkmw_emulators.mijnwebwinkel.server import create_emulator
+    from mkmw_emulators.mijnwebwinkel.statuses import parse_order_statuses
 
     try:
         statuses = parse_order_statuses(order_statuses) if order_statuses else None

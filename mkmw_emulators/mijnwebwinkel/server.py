@@ -48,7 +48,8 @@ from mkmw_emulators.mijnwebwinkel.routes.common import (
 )
 from mkmw_emulators.mijnwebwinkel.routes.orders import OrderRoutes
 from mkmw_emulators.mijnwebwinkel.routes.store import StoreRoutes
-from mkmw_emulators.mijnwebwinkel.seeds import DemoSeedInfo, apply_seed, parse_order_statuses
+from mkmw_emulators.mijnwebwinkel.seeds import DemoSeedInfo, apply_seed
+from mkmw_emulators.mijnwebwinkel.statuses import parse_order_statuses
 
 __all__ = [
     "PROBLEM_TYPE",
@@ -252,7 +253,7 @@ def create_emulator(
         live_quirks: Answer in the shapes the live API is observed to use (API-NOTES.md,
             "Emulator live mode").
         order_statuses: The shop's order status list, as records or as text for
-            :func:`~mkmw_emulators.mijnwebwinkel.seeds.parse_order_statuses` (None: the
+            :func:`~mkmw_emulators.mijnwebwinkel.statuses.parse_order_statuses` (None: the
             default list, which includes a cancelled status).
 
     Returns:

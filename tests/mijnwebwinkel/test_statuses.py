@@ -10,8 +10,8 @@ import pytest
 
 from mkmw_emulators.core.serving import serve
 from mkmw_emulators.mijnwebwinkel.backend import MijnWebwinkelBackend, Order, OrderStatus
-from mkmw_emulators.mijnwebwinkel.seeds import parse_order_statuses
 from mkmw_emulators.mijnwebwinkel.server import MijnWebwinkelEmulator, create_emulator
+from mkmw_emulators.mijnwebwinkel.statuses import parse_order_statuses
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mijnwebwinkel.errors import MijnWebwinkelError
 
