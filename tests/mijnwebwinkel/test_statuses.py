@@ -80,6 +80,10 @@ def test_configured_list_is_served_and_validated() -> None:
     # the demo seed's orders use 2, 3 and 6: a list without them is refused by name
     with pytest.raises(ValueError, match=r"statuses \[2, 3, 6\]"):
         create_emulator(seed="demo", order_statuses=text)
+    kept = create_emulator(seed="empty").backend
+    with pytest.raises(ValueError, match="cannot also mean cancelled"):
+        kept.set_statuses([OrderStatus(1, "Open"), OrderStatus(4, "X", True, cancelled=True)])
+    assert sorted(kept.statuses) == [1, 2, 3, 6, 7, 10]  # unchanged
     records = [OrderStatus(1, "Open"), OrderStatus(5, "Weg", cancelled=True)]
     backend = create_emulator(seed="empty", order_statuses=records).backend
     assert sorted(backend.statuses) == [1, 5] and backend.statuses[5].cancelled

@@ -156,7 +156,8 @@ class OrdersMixin(ShopState):
         """Replace the shop's order status list (the real list is per shop).
 
         Raises:
-            ValueError: Duplicate ids, or no status for normal orders.
+            ValueError: Duplicate ids, no status for normal orders, or a status both credit and
+                cancelled; the list is left as it was.
         """
         with self.lock:
             wanted = list(statuses)
@@ -165,6 +166,9 @@ class OrdersMixin(ShopState):
                 raise ValueError(f"duplicate order status ids in {ids}")
             if not any(not s.credit_order for s in wanted):
                 raise ValueError("the status list needs at least one status for normal orders")
+            both = [s.status for s in wanted if s.credit_order and s.cancelled]
+            if both:
+                raise ValueError(f"statuses {both}: a credit status cannot also mean cancelled")
             self.statuses.clear()
             for s in wanted:
                 self.add_status(s.status, s.description, s.credit_order, s.cancelled)
