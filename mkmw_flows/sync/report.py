@@ -106,7 +106,7 @@ class RunReport:
         if self.dry_run:
             counts = {k: v for k, v in self.counts().items() if v}
             plan = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "no records"
-            text = f"Plan only, nothing written: {plan}"
+            text = f"Plan only, nothing written; planned: {plan}"
             if problems:
                 text += "; " + _problem_text(self.results, problems, "would be held")
             return "Dry run", text
