@@ -44,8 +44,8 @@ RUN_FAILED_BODY = """\
 The {{ flow.name }} run {{ flow_run.name }} for integration \
 {{ flow_run.parameters.integration }} ended {{ flow_run.state.name }}.
 Why: {{ flow_run.state.message }}
-Deployment: {{ deployment.name }}
-Open it: {{ flow_run | ui_url }}
+{% if deployment %}Deployment: {{ deployment.name }}
+{% endif %}Open it: {{ flow_run | ui_url }}
 The run stopped before it finished; its log in the Prefect UI has the full error. The next \
 scheduled run starts again from where the last finished run left off."""
 
@@ -70,8 +70,8 @@ They are held and taken again on the next run; after fixing the cause, `mkmw ret
 --integration {{ event.payload.integration }} --reason CODE` takes them at once."""
 
 HELD_REASON_SUBJECT = (
-    "mkmw: {{ event.payload.flow }} records held for {{ event.payload.reason }} in "
-    "{{ event.payload.integration }}"
+    "mkmw: {{ event.payload.count }} {{ event.payload.flow }} record(s) held for "
+    "{{ event.payload.reason }} in {{ event.payload.integration }}"
 )
 HELD_REASON_BODY = """\
 The {{ event.payload.flow }} run for integration {{ event.payload.integration }} held \
