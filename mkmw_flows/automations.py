@@ -81,8 +81,7 @@ What it means: {{ event.payload.explanation }}
 What to do: {{ event.payload.fix }}
 Records: {{ event.payload.examples | join(', ') }}{% if event.payload.count > \
 event.payload.examples | length %} and {{ event.payload.count - event.payload.examples | length \
-}} more{% endif %}
-Example: {{ event.payload.example_message }}
+}} more{% endif %} (each with its message in the run's log and in `mkmw ledger show`)
 They stay held and are taken again by later runs; this alert does not repeat while records \
 of this reason stay held. All of them: `mkmw ledger show --integration \
 {{ event.payload.integration }} --run {{ event.payload.run_id }}`."""

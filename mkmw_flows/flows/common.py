@@ -178,10 +178,15 @@ def final_state(report: RunReport, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _emit_new_reasons(report: RunReport, resource: dict[str, str]) -> None:
-    """One ``mkmw.records.held.new`` per reason that had no held record before this run."""
+    """One ``mkmw.records.held.new`` per reason that had no held record before this run.
+
+    Notifications leave Prefect (Slack, e-mail), so the payload carries no record messages
+    (they may quote an e-mail address) and no keys that are e-mail addresses.
+    """
     new: dict[str, list[RecordResult]] = report.new_held_reasons()
     for code, records in new.items():
         explanation, fix = explain(code)
+        examples = [r.key for r in records if "@" not in r.key][:EXAMPLE_KEYS]
         emit_event(
             event="mkmw.records.held.new",
             resource={**resource, "mkmw.reason": code, "mkmw.integration": report.integration},
@@ -191,8 +196,7 @@ def _emit_new_reasons(report: RunReport, resource: dict[str, str]) -> None:
                 "run_id": report.run_id,
                 "reason": code,
                 "count": len(records),
-                "examples": [r.key for r in records[:EXAMPLE_KEYS]],
-                "example_message": records[0].message,
+                "examples": examples,
                 "explanation": explanation,
                 "fix": fix,
             },
