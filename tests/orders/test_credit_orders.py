@@ -34,7 +34,9 @@ def credit_in_shop(pair: EmulatorPair, number: int, quantity: int) -> int:
         json={
             "credited_order_number": str(number),
             "status": 10,
-            "orderlines": [{"type": "article", "quantity": quantity, "articles": [{"id": GIFT_10}]}],
+            "orderlines": [
+                {"type": "article", "quantity": quantity, "articles": [{"id": GIFT_10}]}
+            ],
         },
     )
     assert response.status_code == 200, response.text
