@@ -29,6 +29,8 @@ from lxml import etree
 from mkmw_emulators.core.contracts import mplus_wsdl_path
 
 NS = "urn:mplusqapi"
+#: The prefix gSOAP binds to ``urn:mplusqapi`` in its answers.
+PREFIX = "ns"
 _XSD = "{http://www.w3.org/2001/XMLSchema}"
 _WSDL = "{http://schemas.xmlsoap.org/wsdl/}"
 
@@ -85,6 +87,11 @@ class Particle:
         nillable: Whether ``xsi:nil`` is allowed (the vendor WSDL declares none).
         values: The allowed values of an enumerated string type.
         position: Index in the sequence.
+        repeated: maxOccurs is not 1.
+        low: Lowest value of an integer type (0 otherwise).
+        high: Highest value of an integer type (0 otherwise).
+        start: The start tag as the emulator writes it (``<ns:name>``).
+        end: The end tag (``</ns:name>``).
     """
 
     name: str
@@ -95,10 +102,11 @@ class Particle:
     nillable: bool
     values: frozenset[str] | None
     position: int
-
-    @property
-    def repeated(self) -> bool:
-        return self.max_occurs != 1
+    repeated: bool
+    low: int
+    high: int
+    start: str
+    end: str
 
     @property
     def required(self) -> bool:
@@ -240,16 +248,24 @@ def compile_wsdl(path: Path) -> Schema:
         particles = []
         for position, item in enumerate(sequence_of(node, key)):
             type_name, kind, values = kind_of(item.get("type"))
+            name = item.get("name")
+            max_occurs = _max(item.get("maxOccurs"))
+            low, high = INT_RANGES.get(type_name, (0, 0))
             particles.append(
                 Particle(
-                    name=item.get("name"),
+                    name=name,
                     type=type_name,
                     kind=kind,
                     min_occurs=int(item.get("minOccurs", "1")),
-                    max_occurs=_max(item.get("maxOccurs")),
+                    max_occurs=max_occurs,
                     nillable=item.get("nillable") in ("true", "1"),
                     values=values,
                     position=position,
+                    repeated=max_occurs != 1,
+                    low=low,
+                    high=high,
+                    start=f"<{PREFIX}:{name}>",
+                    end=f"</{PREFIX}:{name}>",
                 )
             )
         return ComplexType(

@@ -22,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from mkmw_emulators.mplus.schema import INT_RANGES, NS, ComplexType, Kind, Particle, Schema
+from mkmw_emulators.mplus.schema import NS, PREFIX, ComplexType, Kind, Particle, Schema
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 HEAD = (
@@ -34,8 +34,13 @@ HEAD = (
     f'xmlns:ns="{NS}"><SOAP-ENV:Body>'
 )
 TAIL = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
-PREFIX = "ns"
 _QUALIFIED = "{" + NS + "}"
+
+
+_STRING, _BASE64, _INT, _BOOL, _ENUM = Kind.STRING, Kind.BASE64, Kind.INT, Kind.BOOL, Kind.ENUM
+_COMPLEX = Kind.COMPLEX
+#: Kinds of a required element the backend left unset that are written empty, as gSOAP does.
+_WRITTEN_EMPTY = frozenset({Kind.STRING, Kind.BASE64, Kind.COMPLEX})
 
 
 class MalformedRequest(ValueError):
@@ -73,8 +78,7 @@ def _text(particle: Particle, value: Any, where: str) -> str:
         raise ValidationError(f"{where}: {value!r} is not a {particle.type} value")
     elif kind is Kind.INT:
         if type(value) is int:
-            low, high = INT_RANGES[particle.type]
-            if low <= value <= high:
+            if particle.low <= value <= particle.high:
                 return str(value)
             raise ValidationError(f"{where}: {value} is out of range for {particle.type}")
     elif kind is Kind.BOOL:
@@ -108,54 +112,61 @@ def write(
             non-list for a repeated element, or a required scalar (number, boolean) left out.
     """
     by_name = ctype.by_name
-    present: list[Particle] = []
+    positions: list[int] = []
     for key, value in data.items():
         if value is None:
             continue
         particle = by_name.get(key)
         if particle is None:
             raise ValidationError(f"{ctype.key} has no element {key!r}")
-        present.append(particle)
+        positions.append(particle.position)
     for particle in ctype.required:
         if data.get(particle.name) is None:
-            if particle.kind not in (Kind.STRING, Kind.BASE64, Kind.COMPLEX):
+            if particle.kind not in _WRITTEN_EMPTY:
                 raise ValidationError(f"{ctype.key}.{particle.name} is required")
-            present.append(particle)
-    present.sort(key=_position)
-    out.append(f"<ns:{tag}>")
-    for particle in present:
-        name = particle.name
-        value = data.get(name)
+            positions.append(particle.position)
+    positions.sort()
+    particles = ctype.particles
+    append = out.append
+    append(f"<{PREFIX}:{tag}>")
+    for position in positions:
+        particle = particles[position]
+        value = data.get(particle.name)
         if particle.repeated:
             if value is None:
                 continue
             if not isinstance(value, (list, tuple)):
-                raise ValidationError(f"{ctype.key}.{name} is repeated: a list is expected")
+                raise ValidationError(
+                    f"{ctype.key}.{particle.name} is repeated: a list is expected"
+                )
             items: Any = value
         else:
             items = (value,)
-        if particle.kind is Kind.COMPLEX:
+        kind = particle.kind
+        if kind is _COMPLEX:
             inner = schema.types[particle.type]
             for item in items:
                 if item is None:
                     item = {}
                 elif not isinstance(item, Mapping):
-                    raise ValidationError(f"{ctype.key}.{name}: a mapping is expected")
-                write(schema, inner, item, name, out)
+                    raise ValidationError(f"{ctype.key}.{particle.name}: a mapping is expected")
+                write(schema, inner, item, particle.name, out)
             continue
+        start, end = particle.start, particle.end
         for item in items:
-            if item is None:  # a required string or base64 the backend left unset
-                item = ""
-            if type(item) is str and particle.kind is Kind.STRING:
-                text = escape(item) if item else ""
+            if type(item) is str and (kind is _STRING or kind is _BASE64):
+                append(start + escape(item) + end if item else start + end)
+            elif type(item) is int and kind is _INT and particle.low <= item <= particle.high:
+                append(start + str(item) + end)
+            elif type(item) is bool and kind is _BOOL:
+                append(start + ("true" if item else "false") + end)
+            elif type(item) is str and kind is _ENUM and item in (particle.values or ()):
+                append(start + item + end)
+            elif item is None:  # a required string or base64 the backend left unset
+                append(start + end)
             else:
-                text = _text(particle, item, f"{ctype.key}.{name}")
-            out.append(f"<ns:{name}>{text}</ns:{name}>")
-    out.append(f"</ns:{tag}>")
-
-
-def _position(particle: Particle) -> int:
-    return particle.position
+                append(start + _text(particle, item, f"{ctype.key}.{particle.name}") + end)
+    append(f"</{PREFIX}:{tag}>")
 
 
 def response_document(schema: Schema, operation: str, data: Mapping[str, Any]) -> bytes:
@@ -232,8 +243,7 @@ def _value(particle: Particle, text: str | None, where: str) -> Any:
             number = int(raw)
         except ValueError:
             raise ValidationError(f"{where}: not an integer: {text!r}") from None
-        low, high = INT_RANGES[particle.type]
-        if not low <= number <= high:
+        if not particle.low <= number <= particle.high:
             raise ValidationError(f"{where}: {number} is out of range for {particle.type}")
         return number
     if kind is Kind.BOOL:
