@@ -89,10 +89,14 @@ def soap(emulator: MplusEmulator, xsd: etree.XMLSchema, wsdl: WsdlSchema) -> Ite
 
 
 def _payments(*payments: tuple[str, int]) -> str:
-    return "<urn:paymentList>" + "".join(
-        f"<urn:payment><urn:method>{m}</urn:method><urn:amount>{a}</urn:amount></urn:payment>"
-        for m, a in payments
-    ) + "</urn:paymentList>"
+    return (
+        "<urn:paymentList>"
+        + "".join(
+            f"<urn:payment><urn:method>{m}</urn:method><urn:amount>{a}</urn:amount></urn:payment>"
+            for m, a in payments
+        )
+        + "</urn:paymentList>"
+    )
 
 
 def _pay(soap: Soap, invoice_id: str, *payments: tuple[str, int]) -> Answer:
@@ -144,7 +148,9 @@ def test_invoice_of_a_delivered_order_is_paid_in_parts(soap: Soap) -> None:
         "1000",
         "INVOICE-STATE-PARTLY-PAID",
     )
-    assert [p.findtext("ns:method", namespaces=_NS) for p in part.all("invoice/paymentList/payment")] == ["IDEAL"]
+    assert [
+        p.findtext("ns:method", namespaces=_NS) for p in part.all("invoice/paymentList/payment")
+    ] == ["IDEAL"]
     assert int(part.text("invoice/syncMarker")) > marker
 
     # more than is outstanding: refused, nothing changes
@@ -169,7 +175,9 @@ def test_invoice_of_a_delivered_order_is_paid_in_parts(soap: Soap) -> None:
         "1995",
         "INVOICE-STATE-PAID",
     )
-    methods = [p.findtext("ns:method", namespaces=_NS) for p in paid.all("invoice/paymentList/payment")]
+    methods = [
+        p.findtext("ns:method", namespaces=_NS) for p in paid.all("invoice/paymentList/payment")
+    ]
     assert methods == ["IDEAL", "PIN", "CONTANT"]
     # the change shows in the invoice feed from the last marker on
     feed = soap.call(
@@ -206,7 +214,9 @@ def test_saved_invoice_is_found_by_its_ext_invoice_id_and_paid(soap: Soap) -> No
         nothing = soap.call("findInvoice", f"<urn:extInvoiceId>{missing}</urn:extInvoiceId>")
         assert nothing.text("result") == "GET-INVOICE-RESULT-NOT-FOUND"
         assert not nothing.has("invoice")
-    absent = soap.call("getInvoice", "<urn:invoiceId>00000000000000000000000000000000</urn:invoiceId>")
+    absent = soap.call(
+        "getInvoice", "<urn:invoiceId>00000000000000000000000000000000</urn:invoiceId>"
+    )
     assert absent.text("result") == "GET-INVOICE-RESULT-NOT-FOUND"
     not_there = _pay(soap, "00000000000000000000000000000000", ("IDEAL", 100))
     assert not_there.text("result") == "PAY-INVOICE-RESULT-FAILED"
@@ -253,7 +263,8 @@ def test_payment_methods_v2_filters_by_type(soap: Soap) -> None:
     # a ledger account: only the methods booked on it
     soap.emulator.backend.payment_methods[3]["accountNumber"] = 8010
     account = soap.call(
-        "getPaymentMethodsV2", "<urn:request><urn:accountNumber>8010</urn:accountNumber></urn:request>"
+        "getPaymentMethodsV2",
+        "<urn:request><urn:accountNumber>8010</urn:accountNumber></urn:request>",
     )
     assert codes(account) == ["WEBSHOP"]
 
