@@ -301,3 +301,30 @@ def test_find_employee_by_number_and_by_example(soap: Soap) -> None:
         missing = soap.call("findEmployee", query)
         assert missing.text("result") == "FIND-EMPLOYEE-RESULT-NOT-FOUND"
         assert not missing.has("employee")
+
+
+def test_credit_invoice_is_paid_out_with_a_method_that_allows_negative_amounts(
+    soap: Soap,
+) -> None:
+    saved = soap.call(
+        "saveInvoice",
+        "<urn:invoice><urn:extInvoiceId>CR-1</urn:extInvoiceId><urn:employeeNumber>999999</urn:employeeNumber>"
+        "<urn:relationNumber>1</urn:relationNumber><urn:lineList><urn:line><urn:articleNumber>10001</urn:articleNumber>"
+        "<urn:data><urn:quantity>1</urn:quantity><urn:price>-1500</urn:price></urn:data></urn:line></urn:lineList></urn:invoice>",
+    )
+    invoice_id = saved.text("info/invoiceId")
+    credit = soap.call("getInvoice", f"<urn:invoiceId>{invoice_id}</urn:invoiceId>")
+    assert (credit.text("invoice/totalInclAmount"), credit.text("invoice/state")) == (
+        "-1500",
+        "INVOICE-STATE-OUTSTANDING-CREDIT",
+    )
+    assert _pay(soap, invoice_id, ("IDEAL", -1500)).text("result") == "PAY-INVOICE-RESULT-FAILED"
+    assert _pay(soap, invoice_id, ("CONTANT", -2000)).text("result") == (
+        "PAY-INVOICE-RESULT-PAYMENT-TOO-HIGH"
+    )
+    assert _pay(soap, invoice_id, ("CONTANT", -1500)).text("result") == "PAY-INVOICE-RESULT-OK"
+    done = soap.call("findInvoice", "<urn:extInvoiceId>CR-1</urn:extInvoiceId>")
+    assert (done.text("invoice/paidAmount"), done.text("invoice/state")) == (
+        "-1500",
+        "INVOICE-STATE-PAID",
+    )

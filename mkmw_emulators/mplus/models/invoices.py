@@ -154,7 +154,7 @@ class InvoicesMixin(CatalogMixin, RelationsMixin):
                 totalExclAmount=total_excl,
                 vatMethod=incoming.get("vatMethod", "VAT-METHOD-INCLUSIVE"),
                 paidAmount=0,
-                state="INVOICE-STATE-OUTSTANDING",
+                state=invoice_state(0, total_incl),
                 finalized=incoming.get("finalized", False),
                 lineList={"line": priced},
             )
