@@ -59,7 +59,7 @@ def write_shop_status(
 ) -> StatusStep:
     """Set the shop status mapped for `event`, unless it is unset or already there."""
     step = StatusStep()
-    status = ctx.integration.orders.status_write_back.get(event)
+    status = ctx.integration.orders.write_back_status(event)
     if status is None or binding_extra.get(f"written_{event}"):
         return step
     if current == status:

@@ -430,9 +430,9 @@ def _customer(
 
 
 def _shipping_ids(ctx: SyncContext, run: OrdersRun, order: ShopOrder) -> dict[str, str]:
-    table = ctx.integration.orders.shipping_articles
+    settings = ctx.integration.orders
     needs = any(
-        line.type == "shipping" and (line.description or "").strip() not in table
+        line.type == "shipping" and settings.shipping_article_for(line.description) is None
         for line in order.orderlines
     )
     if needs and run.shipping_ids is None:
