@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mkmw_flows import __version__
@@ -527,8 +528,8 @@ def check(
 
     try:
         block = load_integration(integration)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+    except ValueError as exc:  # no such block, or stored settings that do not validate
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     report = run_check(block)
     table = Table("", "system", "code", "what", "message", title=f"mkmw check: {integration}")

@@ -105,3 +105,72 @@ def test_mkmw_check_exits_non_zero_on_blockers(emulators, make_integration) -> N
     assert result.exit_code == 1, result.output
     assert "EMPLOYEE_MISSING" in result.output and "SKU_DUPLICATE" in result.output
     assert "blocking problem(s)" in result.output
+
+
+RULES = [
+    {"target": "meta_title", "source": "name", "policy": "create_only"},
+    {"target": "price.default", "source": "price", "transforms": [{"name": "round"}]},
+    {"target": "extra.visible.Herkomst", "value": "Nederland"},
+    {"target": "meta_description", "source": "description", "policy": "if_unchanged"},
+]
+
+
+def _save_bad_policy_through_the_api(name: str) -> None:
+    """Do what the Prefect UI does: PATCH the nested products document with a bad policy."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import BlockDocumentUpdate
+
+    with get_client(sync_client=True) as client:
+        document = client.read_block_document_by_name(name, "mkmw-integration")
+        refs = document.block_document_references
+        if "products" in refs:  # the settings saved as their own document
+            document = client.read_block_document(refs["products"]["block_document"]["id"])
+            data = dict(document.data)
+        else:  # nested inline in the Integration document
+            data = dict(document.data["products"])
+        rules = [dict(rule) for rule in data["field_map"]["fields"]]
+        rules[3]["policy"] = "alwayz"
+        data["field_map"] = {"fields": rules}
+        data["page_size"] = 0
+        if "products" not in refs:
+            data = {**document.data, "products": data}
+        # The server takes it (it does not validate nested data); the product must say what
+        # is wrong when the document is loaded.
+        client.update_block_document(document.id, BlockDocumentUpdate(data=data))
+        print("patched", "nested document" if "products" in refs else "integration document")
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_invalid_stored_settings_fail_with_one_plain_message(
+    emulators, make_integration
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    from mkmw_flows.flows.products import sync_products
+
+    name, _ = make_integration(emulators, save=True, products={"field_map": {"fields": RULES}})
+    _save_bad_policy_through_the_api(name)
+    expected = (
+        f"Integration {name!r} has invalid settings: "
+        "products.field_map.fields[3].policy = 'alwayz' "
+        "(allowed: always, create_only, if_unchanged); "
+        "products.page_size = 0 (Input should be greater than or equal to 1). "
+        f"Fix it in the Prefect UI (Blocks → mkmw-integration → {name}) or with mkmw blocks apply."
+    )
+
+    # (a) the flow run fails with that message as its state message
+    state = sync_products(integration=name, return_state=True)
+    assert state.is_failed()
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert run.state is not None and run.state.message is not None
+    assert run.state.message.endswith(expected), run.state.message
+    assert "Traceback" not in run.state.message and "validate=False" not in run.state.message
+
+    # (b) `mkmw check` prints it, without a traceback, and exits non-zero
+    result = CliRunner().invoke(app, ["check", "--integration", name], env={"COLUMNS": "100"})
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(
+        result.exception, SystemExit
+    )
