@@ -148,6 +148,7 @@ class OrderSyncSettings(Block):
     _block_type_name = "mkmw Order Sync Settings"
     _block_type_slug = "mkmw-order-sync-settings"
     _description = "Direction, customers, VAT, revenue accounts and mappings of the orders flow."
+    model_config = ConfigDict(title="Orders settings")
 
     enabled: bool = Field(default=True, description="Run this flow for the integration.")
     direction: Literal["shop_to_mplus", "mplus_to_shop"] = Field(
@@ -187,6 +188,7 @@ class OrderSyncSettings(Block):
     )
     vat_codes: list[VatRule] = Field(
         default_factory=list,
+        title="VAT codes",
         description=(
             "VAT rules: the MplusKASSA vatCode of each VAT rate the shop charges, per destination "
             'country or for any country (a country rule wins over "any"). Empty: every line keeps '
@@ -273,6 +275,7 @@ class OrderSyncSettings(Block):
     )
     order_map: FieldMap = Field(
         default_factory=FieldMap,
+        title="Order map (your rules)",
         description=(
             "Your field rules laid over the default order map (shop -> MplusKASSA; same "
             "target: yours wins). The default rules: "
@@ -282,6 +285,7 @@ class OrderSyncSettings(Block):
     )
     reverse_order_map: FieldMap = Field(
         default_factory=FieldMap,
+        title="Reverse order map (your rules)",
         description=(
             "Your field rules laid over the default reverse map (MplusKASSA -> shop). The "
             "default rules: " + DEFAULT_REVERSE_MAP.summary() + "."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from prefect.blocks.core import Block
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from mkmw_flows.mapping.fieldmap import FieldMap
 from mkmw_flows.mapping.filters import ProductFilters
@@ -18,6 +18,7 @@ class ProductSyncSettings(Block):
     _block_type_name = "mkmw Product Sync Settings"
     _block_type_slug = "mkmw-product-sync-settings"
     _description = "Direction, filters and datamapper of the products and categories flow."
+    model_config = ConfigDict(title="Products settings")
 
     enabled: bool = Field(default=True, description="Run this flow for the integration.")
     direction: Literal["mplus_to_shop", "shop_to_mplus"] = Field(
@@ -47,6 +48,7 @@ class ProductSyncSettings(Block):
     )
     field_map: FieldMap = Field(
         default_factory=FieldMap,
+        title="Field map (your rules)",
         description=(
             "Your field rules, laid over the default map (same target: yours wins). Each rule: "
             "target (shop path, e.g. price.default), source (MplusKASSA field) or value, "
@@ -57,6 +59,7 @@ class ProductSyncSettings(Block):
     )
     filters: ProductFilters = Field(
         default_factory=ProductFilters,
+        title="Filters",
         description="Which articles go to the shop (groups, turnover groups, SKUs, field values).",
     )
     variant_axes: dict[str, str] = Field(

@@ -11,7 +11,17 @@ from mkmw_flows.check import BLOCKER, run_check
 from mkmw_flows.cli import app
 
 MAPPED = {
-    "vat_codes": {"NL:21": 1, "NL:9": 2, "BE:21": 1, "BE:6": 2, "DE:19": 1, "DE:7": 2},
+    "vat_codes": [
+        {"country": country, "rate": rate, "vat_code": code}
+        for country, rate, code in (
+            ("NL", 21, 1),
+            ("NL", 9, 2),
+            ("BE", 21, 1),
+            ("BE", 6, 2),
+            ("DE", 19, 1),
+            ("DE", 7, 2),
+        )
+    ],
     "register_payments": False,
 }
 
@@ -65,7 +75,7 @@ def test_check_lists_each_planted_problem(emulators, make_integration) -> None:
             "employee_number": 424242,
             "branch_number": 9,
             "workplace_number": 1,
-            "shipping_articles": {"PostNL pakket": 990001},
+            "shipping_articles": [{"shop_method": "PostNL pakket", "article_number": 990001}],
         },
         stock={"branches": [1, 8]},
     )
@@ -141,9 +151,7 @@ def _save_bad_policy_through_the_api(name: str) -> None:
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_invalid_stored_settings_fail_with_one_plain_message(
-    emulators, make_integration
-) -> None:
+def test_invalid_stored_settings_fail_with_one_plain_message(emulators, make_integration) -> None:
     from prefect.client.orchestration import get_client
 
     from mkmw_flows.flows.products import sync_products
@@ -171,6 +179,8 @@ def test_invalid_stored_settings_fail_with_one_plain_message(
     result = CliRunner().invoke(app, ["check", "--integration", name], env={"COLUMNS": "100"})
     assert result.exit_code == 2
     assert expected in result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(
-        result.exception, SystemExit
+    assert (
+        "Traceback" not in result.output
+        and result.exception is None
+        or isinstance(result.exception, SystemExit)
     )
