@@ -252,7 +252,7 @@ def vat_code(
         raise OrderProblem(
             Reason.VAT_UNMAPPED,
             f"Order {order_number} has VAT {key}% for {country or 'an unknown country'}, which "
-            f'has no MplusKASSA VAT code. Add a row to vat_codes: rate {key}, country '
+            f"has no MplusKASSA VAT code. Add a row to vat_codes: rate {key}, country "
             f'{country or "any"} (or "any").',
         )
     return code
