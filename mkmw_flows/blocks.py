@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from mkmw_flows.mplus.client import MplusClient
 
 
+def _not_empty(value: Any) -> Any:
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(text, str) and not text.strip():
+        raise ValueError("required: it is empty")
+    return value
+
+
 class MplusKassaCredentials(Block):
     """How to reach one MplusKASSA installation (the MplusQapi SOAP API)."""
 
@@ -58,6 +65,11 @@ class MplusKassaCredentials(Block):
         if not value.startswith(("http://", "https://")):
             raise ValueError("the MplusKASSA URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("ident", "secret", mode="before")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        return _not_empty(value)
 
     def __repr__(self) -> str:
         return f"MplusKassaCredentials(url={scrub(self.url)!r}, ident=***, secret=***)"
@@ -118,6 +130,11 @@ class MijnWebwinkelCredentials(Block):
         if not value.startswith(("http://", "https://")):
             raise ValueError("the MijnWebwinkel base URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("token", "partner_token", mode="before")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        return _not_empty(value)
 
     def __repr__(self) -> str:
         return f"MijnWebwinkelCredentials(base_url={self.base_url!r}, token=***, partner_token=***)"
