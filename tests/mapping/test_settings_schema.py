@@ -109,8 +109,8 @@ def test_the_default_rules_are_in_the_form_and_in_the_listing() -> None:
         assert rule.describe() in description
     text = as_text(default_sections())
     assert (
-        "| meta_description | description | strip_html, truncate(length=160) | if_unchanged | default |"
-        in text
+        "| meta_description | description | strip_html, truncate(length=160) | if_unchanged "
+        "| default |" in text
     )
     assert (
         "| order.reference | number | template(template='Webwinkel {value}') | always | default |"
