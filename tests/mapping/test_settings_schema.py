@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -149,3 +150,15 @@ def test_mkmw_settings_show_defaults_needs_no_server() -> None:
     assert result.exit_code == 0, result.output
     assert "price.default" in result.output and "create_only" in result.output
     assert "debtor.email" in result.output
+
+
+def test_the_docs_list_the_default_rules_as_the_code_has_them() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    sections = {s.title: s for s in default_sections()}
+    maps = [s for title, s in sections.items() if "default" in title and "map" in title]
+    assert len(maps) == 4
+    datamapper = (docs / "datamapper.md").read_text()
+    for section in maps:
+        assert as_text([section]).strip() in datamapper, section.title
+        flow = "products" if section.title.startswith("products") else "orders"
+        assert as_text([section]).strip() in (docs / "flows" / f"{flow}.md").read_text()
