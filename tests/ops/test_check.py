@@ -131,23 +131,17 @@ def _save_bad_policy_through_the_api(name: str) -> None:
     from prefect.client.schemas.actions import BlockDocumentUpdate
 
     with get_client(sync_client=True) as client:
-        document = client.read_block_document_by_name(name, "mkmw-integration")
-        refs = document.block_document_references
-        if "products" in refs:  # the settings saved as their own document
-            document = client.read_block_document(refs["products"]["block_document"]["id"])
-            data = dict(document.data)
-        else:  # nested inline in the Integration document
-            data = dict(document.data["products"])
+        integration = client.read_block_document_by_name(name, "mkmw-integration")
+        ref = integration.block_document_references["products"]["block_document"]
+        products = client.read_block_document(ref["id"])
+        data = dict(products.data)
         rules = [dict(rule) for rule in data["field_map"]["fields"]]
         rules[3]["policy"] = "alwayz"
         data["field_map"] = {"fields": rules}
         data["page_size"] = 0
-        if "products" not in refs:
-            data = {**document.data, "products": data}
         # The server takes it (it does not validate nested data); the product must say what
         # is wrong when the document is loaded.
-        client.update_block_document(document.id, BlockDocumentUpdate(data=data))
-        print("patched", "nested document" if "products" in refs else "integration document")
+        client.update_block_document(ref["id"], BlockDocumentUpdate(data=data))
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -156,7 +150,12 @@ def test_invalid_stored_settings_fail_with_one_plain_message(emulators, make_int
 
     from mkmw_flows.flows.products import sync_products
 
-    name, _ = make_integration(emulators, save=True, products={"field_map": {"fields": RULES}})
+    name, block = make_integration(emulators, products={"field_map": {"fields": RULES}})
+    # saved as `mkmw blocks apply` saves it: each part its own document, the Integration
+    # referencing them, so the products settings can be edited on their own in the UI
+    for part in ("mplus", "mijnwebwinkel", "products", "stock", "orders"):
+        getattr(block, part).save(name, overwrite=True)
+    block.save(name, overwrite=True)
     _save_bad_policy_through_the_api(name)
     expected = (
         f"Integration {name!r} has invalid settings: "
