@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from prefect.blocks.core import Block
-from pydantic import ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from mkmw_flows.redact import scrub
 from mkmw_flows.settings.orders import OrderSyncSettings
@@ -34,7 +34,6 @@ class MplusKassaCredentials(Block):
     _block_type_name = "MplusKASSA Credentials"
     _block_type_slug = "mpluskassa-credentials"
     _description = "URL, ident and secret of an MplusKASSA API (MplusQapi)."
-    model_config = ConfigDict(title="MplusKASSA credentials")
 
     url: str = Field(
         default="https://api.mpluskassa.nl:45166",
@@ -93,7 +92,6 @@ class MijnWebwinkelCredentials(Block):
     _block_type_name = "MijnWebwinkel Credentials"
     _block_type_slug = "mijnwebwinkel-credentials"
     _description = "Base URL, store token and partner token of a MijnWebwinkel shop."
-    model_config = ConfigDict(title="MijnWebwinkel credentials")
 
     base_url: str = Field(
         default="https://api.myonlinestore.com",

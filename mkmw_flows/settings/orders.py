@@ -148,7 +148,6 @@ class OrderSyncSettings(Block):
     _block_type_name = "mkmw Order Sync Settings"
     _block_type_slug = "mkmw-order-sync-settings"
     _description = "Direction, customers, VAT, revenue accounts and mappings of the orders flow."
-    model_config = ConfigDict(title="Orders settings")
 
     enabled: bool = Field(default=True, description="Run this flow for the integration.")
     direction: Literal["shop_to_mplus", "mplus_to_shop"] = Field(

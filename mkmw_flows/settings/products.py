@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from prefect.blocks.core import Block
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from mkmw_flows.mapping.fieldmap import FieldMap
 from mkmw_flows.mapping.filters import ProductFilters
@@ -18,7 +18,6 @@ class ProductSyncSettings(Block):
     _block_type_name = "mkmw Product Sync Settings"
     _block_type_slug = "mkmw-product-sync-settings"
     _description = "Direction, filters and datamapper of the products and categories flow."
-    model_config = ConfigDict(title="Products settings")
 
     enabled: bool = Field(default=True, description="Run this flow for the integration.")
     direction: Literal["mplus_to_shop", "shop_to_mplus"] = Field(

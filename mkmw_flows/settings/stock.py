@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from prefect.blocks.core import Block
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 
 class StockSyncSettings(Block):
@@ -14,7 +14,6 @@ class StockSyncSettings(Block):
     _block_type_name = "mkmw Stock Sync Settings"
     _block_type_slug = "mkmw-stock-sync-settings"
     _description = "Stock calculation, branches and buffer of the stock flow."
-    model_config = ConfigDict(title="Stock settings")
 
     enabled: bool = Field(default=True, description="Run this flow for the integration.")
     calculation: Literal["free", "free_plus_incoming", "on_hand"] = Field(

@@ -161,7 +161,9 @@ def test_enums_patterns_and_bounds_reach_the_schema() -> None:
     shop = MijnWebwinkelCredentials.model_json_schema()
     assert {"token", "partner_token"} <= set(shop["required"])
     integration = Integration.model_json_schema()
-    assert integration["definitions"]["MplusKassaCredentials"]["title"] == "MplusKASSA credentials"
+    # the form's labels (the Prefect V2 UI reads the property title)
+    assert integration["properties"]["mplus"]["title"] == "MplusKASSA credentials"
+    assert integration["properties"]["orders"]["title"] == "Orders settings"
     assert "mkmw--" not in integration["properties"]["api_budget"]["description"]
     assert "mkmw-INTEGRATION-shop" in integration["properties"]["api_budget"]["description"]
 
