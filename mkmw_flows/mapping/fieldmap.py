@@ -77,7 +77,7 @@ class FieldRule(BaseModel):
 
     target: str = Field(
         min_length=1,
-        pattern=r"^[^.\s][^\s]*$",
+        pattern=r"^[^.\s].*$",
         description="Dotted path of the target field, e.g. price.default.",
     )
     source: str | None = Field(
