@@ -65,9 +65,14 @@ class VatRule(BaseModel):
         description='Destination country (two letters, e.g. BE), or "any" for every country.',
     )
     rate: Percent = Field(description="The VAT rate the shop charges, in percent (21, 9, 0).")
-    vat_code: int = Field(ge=0, le=99, description="The MplusKASSA vatCode booked for it.")
+    vat_code: int = Field(ge=0, description="The MplusKASSA vatCode booked for it.")
 
     _country = field_validator("country", mode="before")(upper_country)
+
+    @field_validator("rate")
+    @classmethod
+    def _normal(cls, value: Decimal) -> Decimal:
+        return Decimal(normalise_rate(value))  # 21.00 -> 21, as the listing shows it
 
 
 class TurnoverRule(BaseModel):

@@ -91,7 +91,6 @@ class ProductSyncSettings(Block):
     reverse_vat_code: int = Field(
         default=1,
         ge=0,
-        le=99,
         description="Reverse direction: MplusKASSA VAT code of new articles.",
     )
     reverse_turnover_group: int | None = Field(
