@@ -6,7 +6,7 @@ One :class:`Integration` block per shop nests everything a flow needs; every flo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from prefect.blocks.core import Block
 from pydantic import Field, SecretStr, field_validator
@@ -19,6 +19,24 @@ from mkmw_flows.settings.stock import StockSyncSettings
 if TYPE_CHECKING:
     from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
     from mkmw_flows.mplus.client import MplusClient
+
+
+#: The ``language`` values of the Connect API (components.parameters.language-query).
+ShopLanguage = Literal[
+    "nl_NL",
+    "en_GB",
+    "de_DE",
+    "fr_FR",
+    "es_ES",
+    "en_US",
+    "pt_PT",
+    "it_IT",
+    "da_DK",
+    "sv_SE",
+    "no_NO",
+    "tr_TR",
+    "pl_PL",
+]
 
 
 def _not_empty(value: Any) -> Any:
@@ -105,10 +123,8 @@ class MijnWebwinkelCredentials(Block):
         min_length=1,
         description="The partner token of the app the shop authorised.",
     )
-    language: str = Field(
-        default="nl_NL",
-        pattern=r"^[a-z]{2}_[A-Z]{2}$",
-        description="Language of texts read and written (nl_NL, en_GB, de_DE, ...).",
+    language: ShopLanguage = Field(
+        default="nl_NL", description="Language of texts read and written (article names, ...)."
     )
     timeout_seconds: float = Field(
         default=60.0, gt=0, title="Timeout (seconds)", description="Timeout of one API call."

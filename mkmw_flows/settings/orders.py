@@ -165,7 +165,7 @@ class OrderSyncSettings(Block):
             "orders are delivered and invoiced at once."
         ),
     )
-    statuses_to_import: list[int] = Field(
+    statuses_to_import: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list,
         description="Shop order status ids to import, e.g. [3] for only paid (empty: all).",
     )
@@ -241,7 +241,7 @@ class OrderSyncSettings(Block):
             "(shipped), cancelled."
         ),
     )
-    cancelled_statuses: list[int] = Field(
+    cancelled_statuses: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list,
         description="Shop status ids that mean cancelled (default: the cancelled write-back).",
     )
@@ -273,7 +273,7 @@ class OrderSyncSettings(Block):
         pattern=r"^\s*[^:\s][^:]*:\s*\S.*$",
         description='Shop "gateway:method" for orders from MplusKASSA without a mapped payment.',
     )
-    reverse_branches: list[int] = Field(
+    reverse_branches: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list,
         description="MplusKASSA branches whose orders go to the shop (empty: all).",
     )
