@@ -29,7 +29,6 @@ from mkmw_flows.settings.rows import (
 
 #: Events whose shop status can be written back.
 WRITE_BACK_EVENTS = ("imported", "delivered", "cancelled")
-WriteBackEvent = Literal["imported", "delivered", "cancelled"]
 
 
 def normalise_rate(rate: str | Decimal | int | float) -> str:
@@ -138,6 +137,26 @@ class PaymentRule(BaseModel):
         return value.strip()
 
 
+class StatusWriteBack(BaseModel):
+    """The shop order status id set when an order reaches each event (empty: not set)."""
+
+    model_config = ConfigDict(extra="forbid", title="Status write-back")
+
+    imported: int | None = Field(
+        default=None, ge=0, description="Set when the order was created in MplusKASSA."
+    )
+    delivered: int | None = Field(
+        default=None, ge=0, description="Set when MplusKASSA delivered (shipped) the order."
+    )
+    cancelled: int | None = Field(
+        default=None, ge=0, description="Set when the order was cancelled in MplusKASSA."
+    )
+
+    def events(self) -> dict[str, int]:
+        """The events that have a status, with it."""
+        return {e: s for e in WRITE_BACK_EVENTS if (s := getattr(self, e)) is not None}
+
+
 def _vat_rows(value: Any) -> Any:
     def row(key: str, code: Any) -> dict[str, Any]:
         country, _, rate = str(key).rpartition(":")
@@ -234,12 +253,10 @@ class OrderSyncSettings(Block):
     rounding_article: int | None = Field(
         default=None, ge=1, description="Article number of the rounding line (at most 1 cent)."
     )
-    status_write_back: dict[WriteBackEvent, Annotated[int, Field(ge=0)]] = Field(
-        default_factory=dict,
-        description=(
-            "Event -> shop order status id to set: imported (created in MplusKASSA), delivered "
-            "(shipped), cancelled."
-        ),
+    status_write_back: StatusWriteBack = Field(
+        default_factory=lambda: StatusWriteBack(),
+        title="Status write-back",
+        description="The shop order status set on each event; empty: the status is not changed.",
     )
     cancelled_statuses: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list,
@@ -355,20 +372,20 @@ class OrderSyncSettings(Block):
         if self.cancel_sync and not self.shop_cancelled_statuses():
             raise ValueError(
                 "cancel_sync needs the shop status that means cancelled: set "
-                "cancelled_statuses or status_write_back['cancelled']"
+                "cancelled_statuses or status_write_back.cancelled"
             )
         return self
 
     def shop_cancelled_statuses(self) -> set[int]:
         """Shop status ids that mean the order was cancelled."""
         found = set(self.cancelled_statuses)
-        if "cancelled" in self.status_write_back:
-            found.add(self.status_write_back["cancelled"])
+        if self.status_write_back.cancelled is not None:
+            found.add(self.status_write_back.cancelled)
         return found
 
     def write_back_status(self, event: str) -> int | None:
         """The shop status id to set on `event` (imported, delivered, cancelled), if any."""
-        return next((s for e, s in self.status_write_back.items() if e == event), None)
+        return self.status_write_back.events().get(event)
 
     def vat_code_for(self, country: str | None, rate: Decimal | str | int) -> int | None:
         """The vatCode of a VAT rate charged in a country: the country's row, else an "any" row.

@@ -82,7 +82,7 @@ def order_sections(orders: OrderSyncSettings) -> list[Section]:
         Section(
             "orders: status write-back (status_write_back)",
             ("event", "shop status id"),
-            [(event, str(status)) for event, status in orders.status_write_back.items()],
+            [(event, str(status)) for event, status in orders.status_write_back.events().items()],
             empty="(none: the shop status is not changed)",
         ),
     ]

@@ -542,7 +542,7 @@ def _write_order(
     except Exception as exc:  # noqa: BLE001 - the order is in; the status is retried
         notes.append(f"shop status not set yet ({type(exc).__name__})")
     binds.append(_Bind(ORDER, order_id, key, extra=extra))
-    if settings.status_write_back.get("imported") is not None and "written_imported" not in extra:
+    if settings.write_back_status("imported") is not None and "written_imported" not in extra:
         return RecordResult(
             ENTITY,
             key,
@@ -662,7 +662,7 @@ def run_shop_to_mplus(
 def _status_back(ctx: SyncContext) -> None:
     """MplusKASSA delivered / cancelled -> the shop, from the MplusKASSA order feed."""
     settings = ctx.integration.orders
-    if not {"delivered", "cancelled"} & set(settings.status_write_back):
+    if not {"delivered", "cancelled"} & set(settings.status_write_back.events()):
         return
     raw = ctx.store.get_cursor(ctx.name, order_select.CURSOR_MPLUS_ORDERS)
     if raw is None:
