@@ -115,6 +115,12 @@ def test_mkmw_check_exits_non_zero_on_blockers(emulators, make_integration) -> N
     assert result.exit_code == 1, result.output
     assert "EMPLOYEE_MISSING" in result.output and "SKU_DUPLICATE" in result.output
     assert "blocking problem(s)" in result.output
+    # the same stored integration, listed read-only
+    shown = CliRunner().invoke(
+        app, ["settings", "show", "--integration", name], env={"COLUMNS": "200"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "orders: VAT rules (vat_codes)" in shown.output and "meta_description" in shown.output
 
 
 RULES = [
@@ -178,8 +184,9 @@ def test_invalid_stored_settings_fail_with_one_plain_message(emulators, make_int
     result = CliRunner().invoke(app, ["check", "--integration", name], env={"COLUMNS": "100"})
     assert result.exit_code == 2
     assert expected in result.output
-    assert (
-        "Traceback" not in result.output
-        and result.exception is None
-        or isinstance(result.exception, SystemExit)
-    )
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+    # `mkmw settings show` says the same instead of listing
+    shown = CliRunner().invoke(app, ["settings", "show", "--integration", name])
+    assert shown.exit_code == 2 and expected in shown.output
