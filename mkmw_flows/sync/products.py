@@ -808,21 +808,27 @@ class ProductSync:
         self, shop_key: str, mplus_key: str, own: dict[str, list[str]], why: str
     ) -> RecordResult:
         """One write: the article's option lists with exactly its own options."""
-        attach = []
-        for list_id, values in own.items():
-            ids = {o.name: o.id for o in self._option_list(int(list_id)).options}
-            options = [ListOptionAttach(id=int(ids[v] or 0)) for v in values if v in ids]
-            if options:
-                attach.append(ListAttach(id=int(list_id), options=options))
         key = f"product {mplus_key} (shop article {shop_key})"
-        if not attach:
-            return RecordResult("product", mplus_key, Outcome.UNCHANGED, None, f"{key}: no options")
         try:
+            attach = []
+            for list_id, values in own.items():
+                ids = {o.name: o.id for o in self._option_list(int(list_id)).options}
+                options = [ListOptionAttach(id=int(ids[v] or 0)) for v in values if v in ids]
+                if options:
+                    attach.append(ListAttach(id=int(list_id), options=options))
+            if not attach:
+                return RecordResult(
+                    "product", mplus_key, Outcome.UNCHANGED, None, f"{key}: no options to set"
+                )
             self.ctx.shop.update_article(int(shop_key), ArticlePatch(lists=attach))
         except MijnWebwinkelError as exc:
-            if exc.status_code == 404:
+            if exc.status_code == 404:  # the article (or the list) is gone: nothing owed
                 return RecordResult(
-                    "product", mplus_key, Outcome.SKIPPED, None, f"{key}: gone from the shop"
+                    "product",
+                    mplus_key,
+                    Outcome.SKIPPED,
+                    None,
+                    f"{key}: gone from the shop ({exc})",
                 )
             reason = Reason.API_UNAVAILABLE if exc.retryable else Reason.REJECTED_BY_SHOP
             return RecordResult(
