@@ -229,3 +229,26 @@ def test_repr_hides_password() -> None:
     from sqlalchemy.engine import make_url
 
     assert "hunter22" not in make_url(pg).render_as_string(hide_password=True)
+
+
+def test_repairs_owed_are_recorded_kept_and_cleared_per_integration(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.owe_repairs("shop1", "lists", {"55": "100", "56": "101"}, "options added to list 5001")
+        tx.owe_repairs("shop2", "lists", {"55": "900"}, "options added to list 7001")
+    first = {r.shop_key: r for r in store.repairs_owed("shop1", "lists")}
+    assert {k: r.mplus_key for k, r in first.items()} == {"55": "100", "56": "101"}
+    with store.transaction() as tx:  # owed again before it was settled: one row, first date kept
+        tx.owe_repairs("shop1", "lists", {"55": "100"}, "options added to list 5002")
+    again = {r.shop_key: r for r in store.repairs_owed("shop1", "lists")}
+    assert len(again) == 2 and again["55"].detail == "options added to list 5002"
+    assert again["55"].created_at == first["55"].created_at
+    # a transaction that fails clears nothing
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.clear_repairs("shop1", "lists", ["55"])
+        raise RuntimeError("crash before the commit")
+    assert len(store.repairs_owed("shop1", "lists")) == 2
+    with store.transaction() as tx:
+        tx.clear_repairs("shop1", "lists", ["55", "404"])
+    assert [r.shop_key for r in store.repairs_owed("shop1", "lists")] == ["56"]
+    assert [r.mplus_key for r in store.repairs_owed("shop2", "lists")] == ["900"]
+    assert store.repairs_owed("shop1", "images") == []
