@@ -156,6 +156,8 @@ class ProductSync:
         self.plans: list[ProductPlan] = []
         self._store_info: Any = None
         self._sku_index: dict[str, ShopArticle] | None = None
+        #: SKUs whose create failed in this run: the shop may hold them all the same
+        self._unsure_creates: set[str] = set()
         self._lists: dict[int, ArticleList] = {}
         # shop time (naive) a little before this run started: where a lost write would be
         self.started = (dt.datetime.now() - dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S")
@@ -247,6 +249,11 @@ class ProductSync:
         runs scan only articles created since the previous run started, which is where a
         write whose binding was lost would be.
         """
+        if sku in self._unsure_creates:
+            # created earlier in this run with the answer lost (the product is in a later
+            # batch too): the index predates that write, so read the new articles again
+            self._unsure_creates.discard(sku)
+            self._sku_index = None
         if self._sku_index is None:
             first = self.ctx.store.get_cursor(self.ctx.name, CURSOR) is None
             last_run = self.ctx.store.get_cursor(self.ctx.name, LAST_RUN)
@@ -902,6 +909,8 @@ class ProductSync:
             return self.result(plan), PageResult()
         article, result = self.apply(plan)
         if result.outcome == Outcome.FAILED:
+            if plan.action == "create":
+                self._unsure_creates.add(plan.src.sku)
             return result, PageResult()
         return result, self.bindings_for(plan, article)
 
