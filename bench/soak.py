@@ -432,6 +432,10 @@ def agreement(
     problems += orders_agree(pair, store, name, expected or {})
     problems += products_accounted(pair, store, name)
     problems += options_own(pair, store, name)
+    figures["articles set back to their own options"] = sum(
+        "options set back to its own" in e.message
+        for e in store.ledger(integration=name, flow="products", outcome=Outcome.UPDATED)
+    )
     return problems, figures
 
 
