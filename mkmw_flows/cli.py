@@ -14,6 +14,7 @@ from mkmw_flows import __version__
 
 if TYPE_CHECKING:
     from mkmw_emulators.core.faults import FaultConfig
+    from mkmw_flows.blocks import Integration
     from mkmw_flows.state import StateStore
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -481,8 +482,13 @@ def setup(
         bool, typer.Option(help="Also create the scheduled deployments on the work pool.")
     ] = False,
 ) -> None:
-    """Set up an integration: test both connections, pick flows and settings, save it."""
-    from mkmw_flows.setup import SetupError, deployed_flows, project_dir, run_setup
+    """Set up an integration: test both connections, pick flows and settings, save it.
+
+    Ends with the pre-flight check (`mkmw check`): exit 0 when nothing blocks the first
+    sync, 3 when the integration was saved but the check found blocking problems, 1 when
+    nothing was saved.
+    """
+    from mkmw_flows.setup import SetupError, deployed_flows, run_setup
 
     flags = {
         "name": name,
@@ -505,16 +511,70 @@ def setup(
         "state_database_url": state_database_url,
     }
     try:
-        answers, _ = run_setup(_TyperSetupIO(interactive=not no_input), flags, overwrite=overwrite)
+        answers, integration = run_setup(
+            _TyperSetupIO(interactive=not no_input), flags, overwrite=overwrite
+        )
     except SetupError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(code=1) from None
     if deploy:
-        from mkmw_flows.schedules import deploy_to_pool
+        from mkmw_flows.schedules import WORK_POOL, deploy_to_pool
 
-        for deployed in deploy_to_pool(answers.name, project_dir(), deployed_flows(answers.flows)):
+        for deployed in deploy_to_pool(answers.name, deployed_flows(answers.flows)):
             console.print(f"deployed {deployed}")
-        console.print("start a worker: prefect worker start --pool mkmw-process")
+        console.print(
+            f"start a worker where mkmw-flows is installed: prefect worker start --pool {WORK_POOL}"
+        )
+    blockers = _setup_preflight(answers.name, integration)
+    if blockers:
+        raise typer.Exit(code=SETUP_SAVED_WITH_BLOCKERS)
+
+
+#: `mkmw setup` exit code: the Integration was saved, but the pre-flight check found blockers.
+SETUP_SAVED_WITH_BLOCKERS = 3
+
+
+def _setup_preflight(name: str, integration: Integration) -> int:
+    """Run the pre-flight check on a just-saved integration and print what blocks the sync.
+
+    Returns:
+        The number of blocking problems (0 when the check could not run: it says so).
+    """
+    from mkmw_flows.check import run_check
+
+    again = f"mkmw check --integration {name}"
+    console.print("pre-flight check (both systems are read, nothing is written) ...")
+    try:
+        report = run_check(integration)
+    except Exception as exc:  # noqa: BLE001 - setup saved; the check is advice, say why it failed
+        console.print(
+            f"[yellow]saved, but the pre-flight check could not run:[/yellow] {exc}\n"
+            f"run it again with: {again}",
+            highlight=False,
+        )
+        return 0
+    blockers = report.blockers
+    for finding in blockers:
+        console.print(
+            f"[red]BLOCKS[/red] {finding.system} {finding.code} {finding.subject}: "
+            f"{finding.message}",
+            highlight=False,
+        )
+    others = len(report.findings) - len(blockers)
+    if blockers:
+        console.print(
+            f"[bold]saved Integration {name!r}, but {len(blockers)} problem(s) block the "
+            f"sync[/bold] ({others} other finding(s)); fix them, then see what is left "
+            f"with: {again}",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"saved Integration {name!r}; nothing blocks the first sync "
+            f"({others} other finding(s): {again})",
+            highlight=False,
+        )
+    return len(blockers)
 
 
 @app.command()

@@ -11,12 +11,12 @@ import contextlib
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.flows import Flow
 from prefect.schedules import Cron, Interval, Schedule
+from prefect.types.entrypoint import EntrypointType
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -35,7 +35,10 @@ class ScheduledDeployment:
     Attributes:
         flow: The flow's name (``@flow(name=...)``).
         name: The deployment's name; the full name is ``flow/name``.
-        entrypoint: ``path/to/file.py:function``, relative to the project root.
+        entrypoint: The flow's module path, ``mkmw_flows.flows.orders.sync_orders``: Prefect
+            imports it from the installed package, so a worker needs no checkout. (Prefect
+            3.9 treats an entrypoint with a colon as a file path and copies code from a
+            folder first, so the dotted form is the one that works from a wheel.)
         description: What the deployment is for, shown in the Prefect UI.
         interval_seconds: Run every so many seconds (or None).
         cron: Run on this cron schedule in :data:`TIMEZONE` (or None).
@@ -62,12 +65,12 @@ class ScheduledDeployment:
     @property
     def module(self) -> str:
         """The entrypoint's module, e.g. ``mkmw_flows.flows.orders``."""
-        return self.entrypoint.split(":", 1)[0].removesuffix(".py").replace("/", ".")
+        return self.entrypoint.rsplit(".", 1)[0]
 
     @property
     def function(self) -> str:
         """The entrypoint's function name."""
-        return self.entrypoint.split(":", 1)[1]
+        return self.entrypoint.rsplit(".", 1)[1]
 
     def schedule(self) -> dict[str, Any]:
         """The schedule as prefect.yaml writes it."""
@@ -88,28 +91,28 @@ DEPLOYMENTS: tuple[ScheduledDeployment, ...] = (
     ScheduledDeployment(
         flow="sync-orders",
         name="every-5-minutes",
-        entrypoint="mkmw_flows/flows/orders.py:sync_orders",
+        entrypoint="mkmw_flows.flows.orders.sync_orders",
         description="New and changed web orders (and their customers) every 5 minutes.",
         interval_seconds=300,
     ),
     ScheduledDeployment(
         flow="sync-stock",
         name="every-5-minutes",
-        entrypoint="mkmw_flows/flows/stock.py:sync_stock",
+        entrypoint="mkmw_flows.flows.stock.sync_stock",
         description="Stock changed in MplusKASSA to the shop every 5 minutes.",
         interval_seconds=300,
     ),
     ScheduledDeployment(
         flow="sync-products",
         name="hourly",
-        entrypoint="mkmw_flows/flows/products.py:sync_products",
+        entrypoint="mkmw_flows.flows.products.sync_products",
         description="Changed products and categories every hour.",
         cron="5 * * * *",
     ),
     ScheduledDeployment(
         flow="sync-products",
         name="nightly-full",
-        entrypoint="mkmw_flows/flows/products.py:sync_products",
+        entrypoint="mkmw_flows.flows.products.sync_products",
         description="Every product compared in full each night, catching what a feed missed.",
         cron="30 2 * * *",
         parameters={"full": True},
@@ -117,14 +120,14 @@ DEPLOYMENTS: tuple[ScheduledDeployment, ...] = (
     ScheduledDeployment(
         flow="reconcile-stock",
         name="nightly",
-        entrypoint="mkmw_flows/flows/stock.py:reconcile_stock",
+        entrypoint="mkmw_flows.flows.stock.reconcile_stock",
         description="Both sides' stock compared each night; drift is reported (mkmw.stock.drift).",
         cron="30 3 * * *",
     ),
     ScheduledDeployment(
         flow="purge-ledger",
         name="daily",
-        entrypoint="mkmw_flows/flows/maintenance.py:purge_ledger",
+        entrypoint="mkmw_flows.flows.maintenance.purge_ledger",
         description="Ledger entries and personal data past the retention period removed daily.",
         cron="15 4 * * *",
     ),
@@ -203,24 +206,23 @@ def runner_deployments(
             ),
             tags=["mkmw", f"integration:{integration}"],
             schedules=[schedule],
+            entrypoint_type=EntrypointType.MODULE_PATH,
         )
         # to_deployment dispatches on the calling context; from sync code it is not a coroutine
         result.append(cast("RunnerDeployment", deployment))
     return result
 
 
-def deploy_to_pool(
-    integration: str, project_dir: Path, flows: Iterable[str] | None = None
-) -> list[str]:
+def deploy_to_pool(integration: str, flows: Iterable[str] | None = None) -> list[str]:
     """Create or update the schedule table's deployments on the process work pool.
 
-    The deployments run the flows from `project_dir` (this checkout) for one integration,
-    named like serve's (``sync-orders/shop1-every-5-minutes``). The work pool is created
-    when it does not exist.
+    The deployments import the flows by module path from the installed ``mkmw-flows``
+    package, so a worker needs the package installed and nothing else (no checkout, no
+    pull step). They are named like serve's (``sync-orders/shop1-every-5-minutes``). The
+    work pool is created when it does not exist.
 
     Args:
         integration: Name of the Integration block every run uses.
-        project_dir: The directory holding ``mkmw_flows/`` that workers run the flows from.
         flows: Only these flow names (default: all).
 
     Returns:
@@ -242,9 +244,7 @@ def deploy_to_pool(
         if wanted is not None and item.flow not in wanted:
             continue
         name = f"{integration}-{item.name}"
-        source = Flow.from_source(source=str(project_dir), entrypoint=item.entrypoint)
-        flow = cast("Flow[..., Any]", source)
-        flow.deploy(
+        load_flow(item).deploy(
             name=name,
             work_pool_name=WORK_POOL,
             description=item.description,
@@ -252,9 +252,31 @@ def deploy_to_pool(
             schedules=[prefect_schedule(item)],
             concurrency_limit=_limit(item),
             tags=["mkmw", f"integration:{integration}"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
             build=False,
             push=False,
             print_next_steps=False,
         )
         names.append(f"{item.flow}/{name}")
     return names
+
+
+def prefect_yaml_rows(integration: str = "default") -> list[dict[str, Any]]:
+    """The ``deployments:`` rows of prefect.yaml, as the schedule table gives them.
+
+    prefect.yaml spells the same rows out (with YAML anchors for the pool and the limit);
+    tests/ops/test_schedules.py compares the two.
+    """
+    return [
+        {
+            "name": item.name,
+            "description": item.description,
+            "entrypoint": item.entrypoint,
+            "parameters": item.all_parameters(integration),
+            "tags": ["mkmw"],
+            "work_pool": {"name": WORK_POOL},
+            "concurrency_limit": item.concurrency(),
+            "schedules": [item.schedule()],
+        }
+        for item in DEPLOYMENTS
+    ]
