@@ -478,4 +478,3 @@ def deployed_flows(flows: Iterable[str]) -> list[str]:
     if "stock" in chosen:
         names.append("reconcile-stock")
     return [*names, "purge-ledger"]
-

@@ -156,7 +156,8 @@ def test_setup_ends_with_the_preflight_check_and_names_the_command(emulators, tm
     report = run_check(Integration.load("setup-checked"))  # what `mkmw check` would find
     blockers = report.blockers
     assert blockers  # the demo seed has unmapped shipping and payment methods
-    assert f"saved Integration 'setup-checked', but {len(blockers)} problem(s) block the sync" in text
+    summary = f"saved Integration 'setup-checked', but {len(blockers)} problem(s) block the sync"
+    assert summary in text
     assert "mkmw check --integration setup-checked" in text
     assert text.count("BLOCKS ") == len(blockers)
     for finding in blockers:
