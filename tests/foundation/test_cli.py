@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from mkmw_flows.cli import app
@@ -114,3 +115,85 @@ def test_ledger_show_prints_entries_and_details(tmp_path: Path, monkeypatch) -> 
     assert "MW-1001" in detailed.output
     none = runner.invoke(app, ["ledger", "show", "--reason", "NOPE", "--database", db])
     assert "1001" not in none.output
+
+
+# -- blocks apply: validate exactly what is saved, save all or nothing -------------------
+
+
+def _blocks_file(path: Path, *names: str, ident: str = "ident-1") -> Path:
+    body = "integrations:\n"
+    for name in names:
+        body += (
+            f"  {name}:\n"
+            f"    mplus: {{url: 'http://127.0.0.1:1', ident: {ident}, secret: s}}\n"
+            "    mijnwebwinkel: {token: t, partner_token: p}\n"
+        )
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _exists(name: str) -> bool:
+    from mkmw_flows.blockfile import PARTS
+    from mkmw_flows.blocks import Integration
+
+    found = []
+    for block_type in [*PARTS.values(), Integration]:
+        try:
+            block_type.load(name)
+            found.append(True)
+        except ValueError:
+            found.append(False)
+    assert len(set(found)) == 1, f"{name}: some documents saved, some not: {found}"
+    return found[0]
+
+
+def test_blocks_apply_check_refuses_a_name_prefect_refuses(tmp_path: Path) -> None:
+    path = _blocks_file(tmp_path / "b.yaml", "good-one", "shop_1")
+    res = runner.invoke(app, ["blocks", "apply", str(path), "--check"])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "integration 'shop_1': name 'shop_1' is refused by Prefect" in text
+    assert "lowercase letters, numbers, and dashes" in text and "'shop-1'" in text
+    assert "Traceback" not in res.output and "good-one" not in text.replace("'shop_1'", "")
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_blocks_apply_saves_nothing_when_one_name_is_refused(tmp_path: Path) -> None:
+    path = _blocks_file(tmp_path / "b.yaml", "apply-valid", "Apply_Bad")
+    res = runner.invoke(app, ["blocks", "apply", str(path)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and "nothing was saved" in " ".join(res.output.split())
+    assert not _exists("apply-valid")  # the valid one was not saved either
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_blocks_apply_rolls_back_when_a_save_fails_midway(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mkmw_flows.blocks import Integration, OrderSyncSettings
+
+    first = _blocks_file(tmp_path / "a.yaml", "rb-old", ident="before")
+    assert runner.invoke(app, ["blocks", "apply", str(first)]).exit_code == 0
+    assert Integration.load("rb-old").mplus.ident == "before"
+
+    original = OrderSyncSettings.save
+
+    def failing(self, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name == "rb-new":  # the server "goes away" at the 10th of 12 saves
+            raise RuntimeError("server unavailable")
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(OrderSyncSettings, "save", failing)
+    both = _blocks_file(tmp_path / "b.yaml", "rb-old", "rb-new", ident="after")
+    res = runner.invoke(app, ["blocks", "apply", str(both)])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "saving block mkmw-order-sync-settings/rb-new failed (server unavailable)" in text
+    assert "rolled back, so nothing was saved" in text and "Traceback" not in res.output
+
+    monkeypatch.setattr(OrderSyncSettings, "save", original)
+    assert not _exists("rb-new")  # created by this run: deleted again
+    assert _exists("rb-old")
+    restored = Integration.load("rb-old")  # changed by this run: restored
+    assert restored.mplus.ident == "before"
+    from mkmw_flows.blocks import MplusKassaCredentials
+
+    assert MplusKassaCredentials.load("rb-old").ident == "before"
