@@ -35,10 +35,11 @@ class ScheduledDeployment:
     Attributes:
         flow: The flow's name (``@flow(name=...)``).
         name: The deployment's name; the full name is ``flow/name``.
-        entrypoint: The flow's module path, ``mkmw_flows.flows.orders.sync_orders``: Prefect
-            imports it from the installed package, so a worker needs no checkout. (Prefect
-            3.9 treats an entrypoint with a colon as a file path and copies code from a
-            folder first, so the dotted form is the one that works from a wheel.)
+        entrypoint: The flow as ``module:function`` (``mkmw_flows.flows.orders:sync_orders``):
+            a worker imports it from the installed package, so it needs no checkout. (With
+            no pull step and no path, Prefect 3.9 "copies" the code from the run's own
+            folder onto itself, which it skips; `prefect deploy --name flow/deployment`
+            matches deployments by the function after the colon.)
         description: What the deployment is for, shown in the Prefect UI.
         interval_seconds: Run every so many seconds (or None).
         cron: Run on this cron schedule in :data:`TIMEZONE` (or None).
@@ -65,12 +66,12 @@ class ScheduledDeployment:
     @property
     def module(self) -> str:
         """The entrypoint's module, e.g. ``mkmw_flows.flows.orders``."""
-        return self.entrypoint.rsplit(".", 1)[0]
+        return self.entrypoint.split(":", 1)[0]
 
     @property
     def function(self) -> str:
         """The entrypoint's function name."""
-        return self.entrypoint.rsplit(".", 1)[1]
+        return self.entrypoint.split(":", 1)[1]
 
     def schedule(self) -> dict[str, Any]:
         """The schedule as prefect.yaml writes it."""
@@ -91,28 +92,28 @@ DEPLOYMENTS: tuple[ScheduledDeployment, ...] = (
     ScheduledDeployment(
         flow="sync-orders",
         name="every-5-minutes",
-        entrypoint="mkmw_flows.flows.orders.sync_orders",
+        entrypoint="mkmw_flows.flows.orders:sync_orders",
         description="New and changed web orders (and their customers) every 5 minutes.",
         interval_seconds=300,
     ),
     ScheduledDeployment(
         flow="sync-stock",
         name="every-5-minutes",
-        entrypoint="mkmw_flows.flows.stock.sync_stock",
+        entrypoint="mkmw_flows.flows.stock:sync_stock",
         description="Stock changed in MplusKASSA to the shop every 5 minutes.",
         interval_seconds=300,
     ),
     ScheduledDeployment(
         flow="sync-products",
         name="hourly",
-        entrypoint="mkmw_flows.flows.products.sync_products",
+        entrypoint="mkmw_flows.flows.products:sync_products",
         description="Changed products and categories every hour.",
         cron="5 * * * *",
     ),
     ScheduledDeployment(
         flow="sync-products",
         name="nightly-full",
-        entrypoint="mkmw_flows.flows.products.sync_products",
+        entrypoint="mkmw_flows.flows.products:sync_products",
         description="Every product compared in full each night, catching what a feed missed.",
         cron="30 2 * * *",
         parameters={"full": True},
@@ -120,14 +121,14 @@ DEPLOYMENTS: tuple[ScheduledDeployment, ...] = (
     ScheduledDeployment(
         flow="reconcile-stock",
         name="nightly",
-        entrypoint="mkmw_flows.flows.stock.reconcile_stock",
+        entrypoint="mkmw_flows.flows.stock:reconcile_stock",
         description="Both sides' stock compared each night; drift is reported (mkmw.stock.drift).",
         cron="30 3 * * *",
     ),
     ScheduledDeployment(
         flow="purge-ledger",
         name="daily",
-        entrypoint="mkmw_flows.flows.maintenance.purge_ledger",
+        entrypoint="mkmw_flows.flows.maintenance:purge_ledger",
         description="Ledger entries and personal data past the retention period removed daily.",
         cron="15 4 * * *",
     ),
@@ -209,7 +210,9 @@ def runner_deployments(
             entrypoint_type=EntrypointType.MODULE_PATH,
         )
         # to_deployment dispatches on the calling context; from sync code it is not a coroutine
-        result.append(cast("RunnerDeployment", deployment))
+        runner = cast("RunnerDeployment", deployment)
+        runner.entrypoint = item.entrypoint
+        result.append(runner)
     return result
 
 
@@ -230,6 +233,7 @@ def deploy_to_pool(integration: str, flows: Iterable[str] | None = None) -> list
     """
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments.runner import deploy
     from prefect.exceptions import ObjectAlreadyExists
 
     async def ensure_pool() -> None:
@@ -244,18 +248,25 @@ def deploy_to_pool(integration: str, flows: Iterable[str] | None = None) -> list
         if wanted is not None and item.flow not in wanted:
             continue
         name = f"{integration}-{item.name}"
-        load_flow(item).deploy(
-            name=name,
+        deployment = cast(
+            "RunnerDeployment",
+            load_flow(item).to_deployment(
+                name=name,
+                description=item.description,
+                parameters=item.all_parameters(integration),
+                schedules=[prefect_schedule(item)],
+                concurrency_limit=_limit(item),
+                tags=["mkmw", f"integration:{integration}"],
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            ),
+        )
+        deployment.entrypoint = item.entrypoint  # module:function, as prefect.yaml has it
+        deploy(
+            deployment,
             work_pool_name=WORK_POOL,
-            description=item.description,
-            parameters=item.all_parameters(integration),
-            schedules=[prefect_schedule(item)],
-            concurrency_limit=_limit(item),
-            tags=["mkmw", f"integration:{integration}"],
-            entrypoint_type=EntrypointType.MODULE_PATH,
             build=False,
             push=False,
-            print_next_steps=False,
+            print_next_steps_message=False,
         )
         names.append(f"{item.flow}/{name}")
     return names

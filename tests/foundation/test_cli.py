@@ -197,3 +197,76 @@ def test_blocks_apply_rolls_back_when_a_save_fails_midway(tmp_path: Path, monkey
     from mkmw_flows.blocks import MplusKassaCredentials
 
     assert MplusKassaCredentials.load("rb-old").ident == "before"
+
+
+# -- ledger show at 80 columns; run --dry-run prints the plan -----------------------------
+
+LONG_MESSAGE = (
+    "The shop's payment method 'Betalen bij afhalen' (basic) has no MplusKASSA payment "
+    "code; add 'basic:pickup' or 'pickup' to payment_methods in the orders settings."
+)
+
+
+def _ledger_db(tmp_path: Path) -> str:
+    from mkmw_flows.state import LedgerEntry, Outcome
+
+    db = str(tmp_path / "s.db")
+    StateStore(db).append_ledger(
+        [
+            LedgerEntry(
+                integration="webshop-amersfoort",
+                run_id="r1",
+                flow="orders",
+                entity="order",
+                record_key=f"MW-{1000 + n}",
+                outcome=Outcome.FAILED,
+                reason_code="PAYMENT_UNMAPPED",
+                message=LONG_MESSAGE,
+                source_data={"payment": "pickup"},
+                sent_data={"extOrderId": f"MW-{1000 + n}"},
+            )
+            for n in range(3)
+        ]
+    )
+    return db
+
+
+def test_ledger_show_is_readable_at_80_columns(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    import mkmw_flows.cli as cli
+
+    monkeypatch.setattr(cli, "console", Console(width=80, force_terminal=False))
+    db = _ledger_db(tmp_path)
+    res = runner.invoke(app, ["ledger", "show", "--database", db])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0] == "integration: webshop-amersfoort"  # one integration: named once
+    assert lines[1].split() == ["time", "(UTC)", "flow", "record", "outcome", "reason"]
+    message_lines = [line for line in lines if line.startswith("    ")]
+    # the message runs under each row over the full width (76 columns): 3 lines of 158
+    # characters each, never one word alone on a line
+    assert len(message_lines) == 9 and all(len(line.split()) >= 2 for line in message_lines)
+    assert all(len(line.rstrip()) > 60 for line in message_lines[:2])
+    assert " ".join(" ".join(message_lines).split()) == " ".join([LONG_MESSAGE] * 3)
+    rows = [line for line in lines if "MW-100" in line]
+    assert len(rows) == 3
+    assert all(row.split()[-2:] == ["failed", "PAYMENT_UNMAPPED"] for row in rows)
+    assert "3 entries" in lines[-1]
+
+    detailed = runner.invoke(app, ["ledger", "show", "--details", "--database", db])
+    assert '    sent: {"extOrderId": "MW-1000"}' in detailed.output
+    assert all(len(line) <= 80 for line in detailed.output.splitlines())
+
+
+def test_ledger_show_wide_is_one_row_per_entry(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    import mkmw_flows.cli as cli
+
+    monkeypatch.setattr(cli, "console", Console(width=400))
+    db = _ledger_db(tmp_path)
+    res = runner.invoke(app, ["ledger", "show", "--wide", "--database", db])
+    rows = [line for line in res.output.splitlines() if "MW-100" in line]
+    assert len(rows) == 3 and all(LONG_MESSAGE in row for row in rows)

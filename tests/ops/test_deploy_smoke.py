@@ -44,7 +44,7 @@ def test_deploy_and_run_one_deployment_with_a_process_worker(
 ) -> None:
     target = by_full_name(TARGET).full_name
     with EmulatorPair() as pair, local_server.as_api() as server:
-        server.prefect("work-pool", "create", WORK_POOL, "--type", "process")
+        server.prefect("work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
         deployed = server.prefect("--no-prompt", "deploy", "--all", timeout=180)
         assert "error" not in deployed.stdout.lower(), deployed.stdout
 

@@ -126,8 +126,8 @@ def test_the_installed_package_loads_every_flow_by_module_path(
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     assert "site-packages" in lines[0] and str(ROOT) not in lines[0]
-    assert "mkmw_flows.flows.orders.sync_orders sync-orders" in lines
-    assert "mkmw_flows.flows.maintenance.purge_ledger purge-ledger" in lines
+    assert "mkmw_flows.flows.orders:sync_orders sync-orders" in lines
+    assert "mkmw_flows.flows.maintenance:purge_ledger purge-ledger" in lines
     # `mkmw` works from the wheel and says how to get the emulators it does not carry
     mkmw = subprocess.run(  # noqa: S603
         [str(installed.bin_dir / "mkmw"), "emulate", "mplus"],
@@ -161,7 +161,7 @@ def test_a_worker_from_the_wheel_runs_a_deployment_without_a_checkout(
         bound = bind_articles(pair, store, name)  # as a products run would have left them
         before = shop_stock(pair)
 
-        server.prefect("work-pool", "create", WORK_POOL, "--type", "process", check=False)
+        server.prefect("work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
         deployed = server.prefect(
             "--no-prompt",
             "deploy",

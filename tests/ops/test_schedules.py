@@ -60,8 +60,8 @@ def test_prefect_yaml_needs_no_checkout() -> None:
     config = _prefect_yaml()
     assert config["pull"] == []  # explicit: `prefect deploy` would otherwise add a folder step
     for row in config["deployments"]:
-        assert ":" not in row["entrypoint"] and "/" not in row["entrypoint"]
-        assert row["entrypoint"].startswith("mkmw_flows.flows.")
+        module, _, function = row["entrypoint"].partition(":")
+        assert module.startswith("mkmw_flows.flows.") and "/" not in module and function
         assert "pull" not in row
     assert "MKMW_PROJECT_DIR" not in text
     assert "/work/" not in text and "/home/" not in text and "/tmp/" not in text

@@ -195,7 +195,7 @@ def test_setup_can_deploy_the_schedules(emulators, tmp_path) -> None:
     deployed = asyncio.run(deployments())
     assert {"setup-dep-every-5-minutes", "setup-dep-daily"} <= set(deployed)
     # imported from the installed package on the worker: no folder, no pull step
-    assert deployed["setup-dep-every-5-minutes"] == "mkmw_flows.flows.orders.sync_orders"
+    assert deployed["setup-dep-every-5-minutes"] == "mkmw_flows.flows.orders:sync_orders"
 
 
 def test_parse_numbers() -> None:
