@@ -219,3 +219,25 @@ def test_a_worker_from_the_wheel_runs_a_deployment_without_a_checkout(
         changed = {key[0] for key in after if after[key] != before.get(key)}
         assert changed <= {article for article, _ in bound.values()}
         store.close()
+
+
+def test_the_dockerfile_installs_the_wheel_and_nothing_else() -> None:
+    """The image is not built here (no registry); its recipe is checked against the repo."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    instructions = [line.split(None, 1) for line in text.splitlines() if line and line[0] != "#"]
+    copies = [i[1].split() for i in instructions if i[0] == "COPY"]
+    sources = [part for args in copies for part in args[:-1] if not part.startswith("--")]
+    assert sources[:3] == ["pyproject.toml", "README.md", "mkmw_flows"]
+    for source in sources:
+        if not source.startswith("/"):
+            assert (ROOT / source).exists(), source
+    assert "mkmw_emulators" not in text and "MKMW_PROJECT_DIR" not in text
+    assert "pip wheel --no-cache-dir --no-deps" in text and "mkmw_flows-*.whl" in text
+    assert [i[1].split()[0] for i in instructions if i[0] == "FROM"] == ["python:3.11-slim"] * 2
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ignored[ignored.index("*") :][:4] == [
+        "*",
+        "!pyproject.toml",
+        "!README.md",
+        "!mkmw_flows/",
+    ]
