@@ -36,10 +36,11 @@ class ScheduledDeployment:
         flow: The flow's name (``@flow(name=...)``).
         name: The deployment's name; the full name is ``flow/name``.
         entrypoint: The flow as ``module:function`` (``mkmw_flows.flows.orders:sync_orders``):
-            a worker imports it from the installed package, so it needs no checkout. (With
-            no pull step and no path, Prefect 3.9 "copies" the code from the run's own
-            folder onto itself, which it skips; `prefect deploy --name flow/deployment`
-            matches deployments by the function after the colon.)
+            a worker imports it from the installed package, so it needs no checkout. The
+            colon form (not Prefect's dotted ``module.function``) is what
+            `prefect deploy --name flow/deployment` matches on; with no pull step and no
+            path, Prefect 3.9's "copy the code" step copies the run's folder onto itself,
+            which it skips.
         description: What the deployment is for, shown in the Prefect UI.
         interval_seconds: Run every so many seconds (or None).
         cron: Run on this cron schedule in :data:`TIMEZONE` (or None).
