@@ -157,7 +157,12 @@ def test_concurrent_flows_share_one_budget_and_create_no_duplicate(
         calls = len(arrivals)
         busiest = _busiest_second(arrivals)
         assert calls > 3 * BUDGET, f"too little load to prove anything: {calls} calls"
-        assert busiest <= SHOP_LIMIT, f"{busiest} calls in one second"
+        # The budget is a token bucket (burst BUDGET, refilled at BUDGET per second), so
+        # any one-second window may hold its burst plus one second of refill, and the
+        # whole run no more than the burst plus the refill over its span.
+        assert busiest <= 2 * BUDGET, f"{busiest} calls in one second"
+        span = max(arrivals) - min(arrivals)
+        assert calls <= BUDGET * (span + 1) + 2, f"{calls} calls in {span:.1f} s"
         assert all("SUMMARY" in out for out in outputs)
         print(f"{calls} shop calls in {elapsed:.1f} s, busiest second {busiest}")  # noqa: T201
 
