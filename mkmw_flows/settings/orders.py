@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from prefect.blocks.core import Block
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mkmw_flows.mapping import FieldMap
 
@@ -40,6 +40,33 @@ def vat_key(rate: str | Decimal, country: str | None = None) -> str:
     """The key of :attr:`OrderSyncSettings.vat_codes`: ``"21"`` or ``"BE:21"``."""
     base = normalise_rate(rate)
     return f"{country.upper()}:{base}" if country else base
+
+
+class DeliveryMethodRule(BaseModel):
+    """One row of :attr:`OrderSyncSettings.delivery_methods`: shop shipping method -> code.
+
+    Attributes:
+        shop_method: The shop's shipping method, by id (``2273``) or by name as the shop
+            shows it (``PostNL pakket``).
+        delivery_method: The MplusKASSA delivery method code (from ``getDeliveryMethods``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shop_method: str = Field(
+        min_length=1, description="Shop shipping method id or name, e.g. 2273 or PostNL pakket."
+    )
+    delivery_method: str = Field(
+        min_length=1, max_length=50, description="MplusKASSA delivery method code, e.g. POSTNL."
+    )
+
+    @field_validator("shop_method", "delivery_method")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
 
 
 class OrderSyncSettings(Block):
@@ -98,6 +125,22 @@ class OrderSyncSettings(Block):
     shipping_articles: dict[str, int] = Field(
         default_factory=dict,
         description="Shop shipping method (id or name as the shop shows it) -> article number.",
+    )
+    delivery_methods: list[DeliveryMethodRule] = Field(
+        default_factory=list,
+        description=(
+            "Shop shipping method (id or name) -> MplusKASSA delivery method code, set on "
+            "every order as its deliveryMethod. Empty: no delivery method is set."
+        ),
+    )
+    default_delivery_method: str | None = Field(
+        default=None,
+        max_length=50,
+        description=(
+            "MplusKASSA delivery method for orders whose shipping method is not in "
+            "delivery_methods or that name no shipping method (empty: an order with an "
+            "unmapped shipping method is held with DELIVERY_UNMAPPED)."
+        ),
     )
     payment_methods: dict[str, str] = Field(
         default_factory=dict,
@@ -223,6 +266,25 @@ class OrderSyncSettings(Block):
                 raise ValueError(f"shipping_articles[{name!r}] must be an article number")
         return {k.strip(): v for k, v in value.items()}
 
+    @field_validator("delivery_methods")
+    @classmethod
+    def _delivery_methods(cls, value: list[DeliveryMethodRule]) -> list[DeliveryMethodRule]:
+        seen: dict[str, str] = {}
+        for row in value:
+            key = row.shop_method.casefold()
+            if key in seen and seen[key] != row.delivery_method:
+                raise ValueError(
+                    f"delivery_methods names shop method {row.shop_method!r} twice, with "
+                    f"{seen[key]!r} and {row.delivery_method!r}; keep one row"
+                )
+            seen[key] = row.delivery_method
+        return value
+
+    @field_validator("default_delivery_method")
+    @classmethod
+    def _default_delivery(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
+
     @field_validator("payment_methods")
     @classmethod
     def _payments(cls, value: dict[str, str]) -> dict[str, str]:
@@ -268,6 +330,19 @@ class OrderSyncSettings(Block):
                 "cancelled_statuses or status_write_back['cancelled']"
             )
         return self
+
+    def delivery_method_for(self, *names: str | None) -> str | None:
+        """The MplusKASSA delivery method code of a shop shipping method, if a row maps it.
+
+        Args:
+            names: What identifies the shop method: its name and / or its id. Compared
+                without regard to case or surrounding spaces; the first row that matches wins.
+        """
+        wanted = {n.strip().casefold() for n in names if n and n.strip()}
+        for row in self.delivery_methods:
+            if row.shop_method.casefold() in wanted:
+                return row.delivery_method
+        return None
 
     def shop_cancelled_statuses(self) -> set[int]:
         """Shop status ids that mean the order was cancelled."""

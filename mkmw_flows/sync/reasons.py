@@ -18,6 +18,7 @@ class Reason(StrEnum):
     VARIANT_UNMATCHED = "VARIANT_UNMATCHED"
     VAT_UNMAPPED = "VAT_UNMAPPED"
     SHIPPING_UNMAPPED = "SHIPPING_UNMAPPED"
+    DELIVERY_UNMAPPED = "DELIVERY_UNMAPPED"
     PAYMENT_UNMAPPED = "PAYMENT_UNMAPPED"
     COUNTRY_UNKNOWN = "COUNTRY_UNKNOWN"
     MISSING_EMAIL = "MISSING_EMAIL"
@@ -51,6 +52,9 @@ EXPLANATIONS: dict[Reason, str] = {
     Reason.VARIANT_UNMATCHED: "A shop variant's options match no MplusKASSA article.",
     Reason.VAT_UNMAPPED: "No MplusKASSA VAT code is configured for this VAT rate (and country).",
     Reason.SHIPPING_UNMAPPED: "The shop's shipping method has no MplusKASSA article configured.",
+    Reason.DELIVERY_UNMAPPED: (
+        "The shop's shipping method has no MplusKASSA delivery method and no default is set."
+    ),
     Reason.PAYMENT_UNMAPPED: "The shop's payment method has no MplusKASSA payment code configured.",
     Reason.COUNTRY_UNKNOWN: "The address has a country code that is not known.",
     Reason.MISSING_EMAIL: "The customer has no e-mail address and no default debtor is set.",
