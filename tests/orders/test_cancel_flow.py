@@ -77,9 +77,7 @@ def test_flow_cancellations_both_ways_release_stock_and_do_not_loop(
     assert first["counts"]["created"] == 3
     assert not pair.mplus.backend.orders_by_ext_id(f"MW-{never.number}")
     skipped = store.ledger(integration=name, record_key=str(never.number))
-    assert [(e.outcome, e.reason_code) for e in skipped] == [
-        (Outcome.SKIPPED, "CANCELLED_IN_SHOP")
-    ]
+    assert [(e.outcome, e.reason_code) for e in skipped] == [(Outcome.SKIPPED, "CANCELLED_IN_SHOP")]
     reserved = mplus.stock_level(COFFEE_NUMBER)
     assert reserved["reserved"] == before["reserved"] + 4
     assert reserved["free"] == before["free"] - 4
