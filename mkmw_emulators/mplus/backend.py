@@ -30,6 +30,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from mkmw_emulators.mplus import order_ops
 from mkmw_flows.mplus.money import (
     AMSTERDAM,
     date_to_mplus_date,
@@ -190,6 +191,8 @@ class MplusBackend:
         self.orders: dict[str, dict[str, Any]] = {}
         self.order_index = MarkerIndex()
         self.ext_order_ids: dict[str, str] = {}  # unique forever
+        self.order_changes: list[dict[str, Any]] = []  # getOrderChanges, by syncMarker
+        self.order_change_markers: list[int] = []
         self.invoices: dict[str, dict[str, Any]] = {}
         self.invoice_index = MarkerIndex()
         self.ext_invoice_ids: dict[str, str] = {}
@@ -1094,7 +1097,10 @@ class MplusBackend:
     def _touch_order(self, order: dict[str, Any]) -> int:
         marker = self.bump("order")
         order["syncMarker"] = marker
+        # every change is a new version [inferred: updateOrder's ORDER-HAS-CHANGED]
+        order["versionNumber"] = order.get("versionNumber", 0) + 1
         self.order_index.set(order["orderId"], marker)
+        order_ops.record_change(self, order)
         return marker
 
     def _order_view(self, order: dict[str, Any], include_lines: bool = True) -> dict[str, Any]:
@@ -1113,6 +1119,9 @@ class MplusBackend:
         branch = order.get("entryBranchNumber") or 1
         if branch not in self.branches:
             return f"branch {branch} not found"
+        delivery = order_ops.known_delivery_method(self, order.get("deliveryMethod"))
+        if delivery:
+            return delivery
         for line in order.get("lineList", {}).get("line", []):
             number = line.get("articleNumber")
             if number not in self.articles:

@@ -26,6 +26,7 @@ import httpx
 
 from mkmw_emulators.core.contracts import mplus_wsdl_path
 from mkmw_emulators.core.faults import FaultConfig, FaultInjector
+from mkmw_emulators.mplus import order_ops
 from mkmw_emulators.mplus.backend import BackendFault, MplusBackend
 from mkmw_emulators.mplus.seeds import seed_backend
 from mkmw_flows.mplus.codec import NS, CodecError, decode, element_type, encode, response_element
@@ -53,9 +54,16 @@ WRITE_OPERATIONS = frozenset(
         "updateStock",
         "createRelation",
         "updateRelation",
+        "createOrder",
         "createOrderV3",
+        "updateOrder",
+        "updateOrderV2",
+        "payOrder",
         "payOrderV2",
         "cancelOrder",
+        "cancelOrderV2",
+        "deliverOrder",
+        "deliverOrderV2",
         "saveInvoice",
     }
 )
@@ -107,6 +115,7 @@ def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dic
         "updateStock": lambda body: b.update_stock(body["request"]),
         "getRelations": lambda body: b.get_relations(body["request"]),
         "getRelation": b.get_relation,
+        "findRelation": lambda body: order_ops.find_relation_v1(b, body),
         "findRelationV2": lambda body: b.find_relation(body["request"]),
         "createRelation": b.create_relation,
         "updateRelation": b.update_relation,
@@ -114,15 +123,24 @@ def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dic
         "getOrder": lambda body: b.get_order(body["orderId"]),
         "findOrder": lambda body: b.find_order(body["extOrderId"]),
         "getOrdersByExtOrderIds": lambda body: b.get_orders_by_ext_order_ids(body["request"]),
+        "getOrderChanges": lambda body: order_ops.get_order_changes(b, body["request"]),
+        "createOrder": lambda body: order_ops.create_order_v1(b, body),
         "createOrderV3": lambda body: b.create_order(body["request"]),
+        "updateOrder": lambda body: order_ops.update_order(b, body),
+        "updateOrderV2": lambda body: order_ops.update_order(b, body, v2=True),
+        "payOrder": lambda body: order_ops.pay_order_v1(b, body),
         "payOrderV2": lambda body: b.pay_order(body["request"]),
         "cancelOrder": b.cancel_order,
+        "cancelOrderV2": lambda body: order_ops.cancel_order_v2(b, body),
+        "deliverOrder": lambda body: order_ops.deliver_order(b, body),
+        "deliverOrderV2": lambda body: order_ops.deliver_order_v2(b, body),
         "getInvoices": lambda body: b.get_invoices(body["request"]),
         "saveInvoice": b.save_invoice,
         "getVatGroupList": lambda body: b.vat_group_list(),
         "getTurnoverGroups": lambda body: b.turnover_group_list(body["request"]),
         "getPaymentMethods": lambda body: b.payment_method_list(),
         "getDeliveryMethods": lambda body: b.delivery_method_list(),
+        "getDeliveryMethodsV2": lambda body: order_ops.delivery_methods_v2(b, body),
         "getBranches": lambda body: b.branch_list(),
         "getEmployees": b.get_employees,
     }

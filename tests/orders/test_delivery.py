@@ -17,7 +17,6 @@ from mkmw_flows.sync.reasons import Reason
 
 from .helpers import (
     add_order,
-    again,
     bind_articles,
     clear_demo_orders,
     context,
@@ -123,12 +122,12 @@ def test_a_code_mplus_does_not_know_is_refused_and_held(pair: EmulatorPair, tmp_
     assert "KOERIER" in held.message
     assert not mplus_orders_by_ext(pair, f"MW-{order.number}")
 
-    # fixed in MplusKASSA (the method is added): the held order goes through next run
-    pair.mplus.backend.delivery_methods.append(
-        {"deliveryMethod": "KOERIER", "description": "Koerier", "buttonText": "Koerier"}
-    )
-    run_shop_to_mplus(again(ctx))
-    assert _stored(pair, order.number)["deliveryMethod"] == "KOERIER"
+    # the row is corrected: the held order goes through next run (a new request, a new key)
+    rows = [{"shop_method": "2273", "delivery_method": "POSTNL"}]
+    fixed = context(integration(pair, tmp_path, delivery_methods=rows), ctx.name, store=ctx.store)
+    run_shop_to_mplus(fixed)
+    assert _stored(pair, order.number)["deliveryMethod"] == "POSTNL"
+    assert not fixed.store.held(fixed.name, "orders")
 
 
 def test_settings_rows_are_validated() -> None:
