@@ -26,7 +26,6 @@ import httpx
 
 from mkmw_emulators.core.contracts import mplus_wsdl_path
 from mkmw_emulators.core.faults import FaultConfig, FaultInjector
-from mkmw_emulators.mplus import order_ops
 from mkmw_emulators.mplus.backend import BackendFault, MplusBackend
 from mkmw_emulators.mplus.seeds import seed_backend
 from mkmw_flows.mplus.codec import NS, CodecError, decode, element_type, encode, response_element
@@ -115,7 +114,7 @@ def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dic
         "updateStock": lambda body: b.update_stock(body["request"]),
         "getRelations": lambda body: b.get_relations(body["request"]),
         "getRelation": b.get_relation,
-        "findRelation": lambda body: order_ops.find_relation_v1(b, body),
+        "findRelation": b.find_relation_v1,
         "findRelationV2": lambda body: b.find_relation(body["request"]),
         "createRelation": b.create_relation,
         "updateRelation": b.update_relation,
@@ -123,24 +122,24 @@ def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dic
         "getOrder": lambda body: b.get_order(body["orderId"]),
         "findOrder": lambda body: b.find_order(body["extOrderId"]),
         "getOrdersByExtOrderIds": lambda body: b.get_orders_by_ext_order_ids(body["request"]),
-        "getOrderChanges": lambda body: order_ops.get_order_changes(b, body["request"]),
-        "createOrder": lambda body: order_ops.create_order_v1(b, body),
+        "getOrderChanges": lambda body: b.get_order_changes(body["request"]),
+        "createOrder": b.create_order_v1,
         "createOrderV3": lambda body: b.create_order(body["request"]),
-        "updateOrder": lambda body: order_ops.update_order(b, body),
-        "updateOrderV2": lambda body: order_ops.update_order(b, body, v2=True),
-        "payOrder": lambda body: order_ops.pay_order_v1(b, body),
+        "updateOrder": b.update_order,
+        "updateOrderV2": lambda body: b.update_order(body, v2=True),
+        "payOrder": b.pay_order_v1,
         "payOrderV2": lambda body: b.pay_order(body["request"]),
         "cancelOrder": b.cancel_order,
-        "cancelOrderV2": lambda body: order_ops.cancel_order_v2(b, body),
-        "deliverOrder": lambda body: order_ops.deliver_order(b, body),
-        "deliverOrderV2": lambda body: order_ops.deliver_order_v2(b, body),
+        "cancelOrderV2": b.cancel_order_v2,
+        "deliverOrder": b.deliver_order_v1,
+        "deliverOrderV2": b.deliver_order_v2,
         "getInvoices": lambda body: b.get_invoices(body["request"]),
         "saveInvoice": b.save_invoice,
         "getVatGroupList": lambda body: b.vat_group_list(),
         "getTurnoverGroups": lambda body: b.turnover_group_list(body["request"]),
         "getPaymentMethods": lambda body: b.payment_method_list(),
         "getDeliveryMethods": lambda body: b.delivery_method_list(),
-        "getDeliveryMethodsV2": lambda body: order_ops.delivery_methods_v2(b, body),
+        "getDeliveryMethodsV2": b.delivery_method_list_v2,
         "getBranches": lambda body: b.branch_list(),
         "getEmployees": b.get_employees,
     }
