@@ -193,7 +193,7 @@ def ensure_cancelled_status(pair: EmulatorPair) -> int:
     """The shop's cancelled status id; the demo adds it when the shop has none."""
     shop = pair.shop.backend
     if CANCELLED_STATUS not in shop.statuses:
-        shop.add_status(CANCELLED_STATUS, "Geannuleerd")
+        shop.add_status(CANCELLED_STATUS, "Geannuleerd", cancelled=True)
     return CANCELLED_STATUS
 
 

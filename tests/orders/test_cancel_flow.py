@@ -30,9 +30,9 @@ CANCELLED = 7
 def cancelled_status(shop: MijnWebwinkelBackend) -> int:
     """The shop's cancelled status id (added when the seed has none)."""
     for status, found in shop.statuses.items():
-        if "annul" in found.description.lower():
+        if found.cancelled:
             return status
-    shop.add_status(CANCELLED, "Geannuleerd")
+    shop.add_status(CANCELLED, "Geannuleerd", cancelled=True)
     return CANCELLED
 
 
