@@ -33,8 +33,7 @@ from mkmw_flows.sync.keys import ARTICLE
 CANCELLED_STATUS = 7
 
 #: Order settings that fit the demo seeds: VAT codes, shipping articles and delivery methods,
-#: payment codes, cancellations both ways. Card payments (basic:card) are left unmapped on
-#: purpose, to show a held order.
+#: payment codes. Card payments (basic:card) are left unmapped on purpose, to show a held order.
 DEMO_ORDER_SETTINGS: dict[str, Any] = {
     "vat_codes": {"21": 1, "9": 2, "0": 3},
     "shipping_articles": {"PostNL pakket": 999, "2274": 999, "DHL Deutschland": 999},
@@ -44,9 +43,6 @@ DEMO_ORDER_SETTINGS: dict[str, Any] = {
         {"shop_method": "2276", "delivery_method": "AFHALEN"},
     ],
     "default_delivery_method": "POSTNL",
-    "cancel_sync": True,
-    "cancelled_statuses": [CANCELLED_STATUS],
-    "status_write_back": {"cancelled": CANCELLED_STATUS},
     "payment_methods": {
         "ideal": "IDEAL",
         "bancontact": "IDEAL",
@@ -58,6 +54,14 @@ DEMO_ORDER_SETTINGS: dict[str, Any] = {
         "pickup": "CONTANT",
     },
     "backfill_days": 60,
+}
+
+#: The demo's cancellations both ways: a shop cancellation cancels the MplusKASSA order, an
+#: MplusKASSA cancellation sets the shop's cancelled status.
+DEMO_CANCEL_SETTINGS: dict[str, Any] = {
+    "cancel_sync": True,
+    "cancelled_statuses": [CANCELLED_STATUS],
+    "status_write_back": {"cancelled": CANCELLED_STATUS},
 }
 
 FlowFn = Callable[..., dict[str, Any]]
@@ -298,7 +302,7 @@ def run_demo(console: Console | None = None, *, name: str = "demo") -> DemoResul
         block = Integration(
             **pair.credentials(),
             products={"option_lists": lists},
-            orders=DEMO_ORDER_SETTINGS,
+            orders={**DEMO_ORDER_SETTINGS, **DEMO_CANCEL_SETTINGS},
             state_database_url=str(workdir / "state.db"),
         )
         block.save(name, overwrite=True)
