@@ -55,6 +55,7 @@ WRITE_OPERATIONS = frozenset(
         "deliverOrder",
         "deliverOrderV2",
         "saveInvoice",
+        "payInvoice",
     }
 )
 _OP_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Body[^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z]\w*)")
@@ -153,13 +154,18 @@ def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dic
         "deliverOrderV2": b.deliver_order_v2,
         "getInvoices": lambda body: b.get_invoices(body["request"]),
         "saveInvoice": b.save_invoice,
+        "getInvoice": lambda body: b.get_invoice(body["invoiceId"]),
+        "findInvoice": lambda body: b.find_invoice(body["extInvoiceId"]),
+        "payInvoice": lambda body: b.pay_invoice(body["request"]),
         "getVatGroupList": lambda body: b.vat_group_list(),
         "getTurnoverGroups": lambda body: b.turnover_group_list(body["request"]),
         "getPaymentMethods": lambda body: b.payment_method_list(),
+        "getPaymentMethodsV2": lambda body: b.payment_methods_v2(body["request"]),
         "getDeliveryMethods": lambda body: b.delivery_method_list(),
         "getDeliveryMethodsV2": b.delivery_method_list_v2,
         "getBranches": lambda body: b.branch_list(),
         "getEmployees": b.get_employees,
+        "findEmployee": b.find_employee,
     }
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from prefect.blocks.core import Block
 from pydantic import Field
 
 from mkmw_flows.mapping.fieldmap import FieldMap
 from mkmw_flows.mapping.filters import ProductFilters
-from mkmw_flows.mapping.product_defaults import DEFAULT_FEATURES
+from mkmw_flows.mapping.product_defaults import DEFAULT_FEATURES, default_field_map
 
 
 class ProductSyncSettings(Block):
@@ -47,14 +47,18 @@ class ProductSyncSettings(Block):
     )
     field_map: FieldMap = Field(
         default_factory=FieldMap,
+        title="Field map (your rules)",
         description=(
             "Your field rules, laid over the default map (same target: yours wins). Each rule: "
             "target (shop path, e.g. price.default), source (MplusKASSA field) or value, "
-            "transforms, policy (always / create_only / if_unchanged)."
+            "transforms, policy (always / create_only / if_unchanged). The default rules: "
+            + default_field_map().summary()
+            + ". List them with `mkmw settings show --defaults`."
         ),
     )
     filters: ProductFilters = Field(
         default_factory=ProductFilters,
+        title="Filters",
         description="Which articles go to the shop (groups, turnover groups, SKUs, field values).",
     )
     variant_axes: dict[str, str] = Field(
@@ -64,7 +68,7 @@ class ProductSyncSettings(Block):
             'field by name: {"custom.Pasvorm": "Pasvorm"}.'
         ),
     )
-    option_lists: dict[str, int] = Field(
+    option_lists: dict[str, Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict,
         description=(
             "Shop option list name -> id of a list made in the shop's back office, used for "
@@ -85,8 +89,10 @@ class ProductSyncSettings(Block):
         default=8, ge=1, le=32, description="Shop writes in flight at once."
     )
     reverse_vat_code: int = Field(
-        default=1, description="Reverse direction: MplusKASSA VAT code of new articles."
+        default=1,
+        ge=0,
+        description="Reverse direction: MplusKASSA VAT code of new articles.",
     )
     reverse_turnover_group: int | None = Field(
-        default=None, description="Reverse direction: turnover group of new articles."
+        default=None, ge=0, le=999, description="Reverse direction: turnover group of new articles."
     )

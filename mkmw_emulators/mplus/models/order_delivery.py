@@ -11,6 +11,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from mkmw_emulators.mplus.models.invoices import invoice_state
 from mkmw_emulators.mplus.models.orders import OrdersMixin
 from mkmw_emulators.mplus.models.values import quantity_to_wire, wire_quantity
 
@@ -122,7 +123,7 @@ class OrderDeliveryMixin(OrdersMixin):
                 "totalExclAmount": excl,
                 "vatMethod": order["vatMethod"],
                 "paidAmount": paid,
-                "state": "INVOICE-STATE-PAID" if paid >= incl else "INVOICE-STATE-PARTLY-PAID",
+                "state": invoice_state(paid, incl),
                 "finalized": True,
                 "lineList": {"line": lines},
                 "paymentList": copy.deepcopy(order["paymentList"]),

@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 from mkmw_emulators.mplus.models.exceptions import BackendFault
+from mkmw_emulators.mplus.models.invoices import invoice_state
 from mkmw_emulators.mplus.models.order_changes import OrderChangesMixin
 from mkmw_emulators.mplus.models.state import DEFAULT_LIMIT, ORIGINAL, REPLAY, MarkerIndex
 from mkmw_emulators.mplus.models.values import mplus_datetime, wire_quantity
@@ -246,7 +247,7 @@ class OrdersMixin(OrderChangesMixin):
             "totalExclAmount": order["totalExclAmount"],
             "vatMethod": order["vatMethod"],
             "paidAmount": order["prepaidAmount"],
-            "state": "INVOICE-STATE-PAID" if order["fullyPaid"] else "INVOICE-STATE-PARTLY-PAID",
+            "state": invoice_state(order["prepaidAmount"], order["totalInclAmount"]),
             "finalized": True,
             "lineList": copy.deepcopy(order["lineList"]),
             "paymentList": copy.deepcopy(order["paymentList"]),
