@@ -136,7 +136,7 @@ def test_settings_rows_are_validated() -> None:
     )
     assert settings.delivery_method_for("postnl PAKKET") == "POSTNL"
     assert settings.delivery_method_for("2273", None) is None
-    with pytest.raises(ValueError, match="twice"):
+    with pytest.raises(ValueError, match=r"delivery_methods\[1\] has the same method"):
         OrderSyncSettings(
             delivery_methods=[
                 {"shop_method": "PostNL", "delivery_method": "POSTNL"},
