@@ -109,6 +109,9 @@ FIXES: dict[Reason, str] = {
     "(shop_method, article_number: the MplusKASSA article for the shipping cost), "
     + _RETRY.format(code="SHIPPING_UNMAPPED")
     + ".",
+    Reason.DELIVERY_UNMAPPED: "Add a row to the orders settings' delivery_methods (shop_method, "
+    "delivery_method: a code from MplusKASSA's delivery methods, e.g. PostNL pakket -> POSTNL) or "
+    "set default_delivery_method, " + _RETRY.format(code="DELIVERY_UNMAPPED") + ".",
     Reason.PAYMENT_UNMAPPED: "Add a row to the orders settings' payment_methods (shop_method, "
     "mplus_method; e.g. mollie:ideal -> IDEAL), " + _RETRY.format(code="PAYMENT_UNMAPPED") + ".",
     Reason.COUNTRY_UNKNOWN: "Correct the country of the address in the shop order, "
