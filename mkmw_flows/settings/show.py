@@ -75,6 +75,17 @@ def order_sections(orders: OrderSyncSettings) -> list[Section]:
             [(r.shop_method, str(r.article_number)) for r in orders.shipping_articles],
         ),
         Section(
+            "orders: delivery methods (delivery_methods, default_delivery_method)",
+            ("shop shipping method", "MplusKASSA delivery method"),
+            [(r.shop_method, r.delivery_method) for r in orders.delivery_methods]
+            + (
+                [("(any other, or none named)", orders.default_delivery_method)]
+                if orders.default_delivery_method
+                else []
+            ),
+            empty="(none: orders get no delivery method)",
+        ),
+        Section(
             "orders: payment methods (payment_methods)",
             ("shop payment method", "MplusKASSA payment method"),
             [(r.shop_method, r.mplus_method) for r in orders.payment_methods],

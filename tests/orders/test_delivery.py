@@ -11,6 +11,7 @@ import pytest
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.check import run_check
 from mkmw_flows.settings.orders import OrderSyncSettings
+from mkmw_flows.settings.show import order_sections
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.orders import run_shop_to_mplus
 from mkmw_flows.sync.reasons import Reason
@@ -172,3 +173,15 @@ def test_check_lists_unmapped_shipping_methods_and_unknown_codes(
 
     off = run_check(integration(pair, tmp_path))
     assert not [f for f in off.findings if f.code.startswith("DELIVERY")]
+
+
+def test_settings_show_lists_the_delivery_rows_and_the_default() -> None:
+    settings = OrderSyncSettings(delivery_methods=ROWS, default_delivery_method="AFHALEN")
+    (section,) = [s for s in order_sections(settings) if "delivery_methods" in s.title]
+    assert section.rows == [
+        ("PostNL pakket", "POSTNL"),
+        ("2275", "DHL"),
+        ("(any other, or none named)", "AFHALEN"),
+    ]
+    (empty,) = [s for s in order_sections(OrderSyncSettings()) if "delivery" in s.title]
+    assert empty.rows == [] and "no delivery method" in empty.empty
