@@ -185,3 +185,18 @@ def test_settings_show_lists_the_delivery_rows_and_the_default() -> None:
     ]
     (empty,) = [s for s in order_sections(OrderSyncSettings()) if "delivery" in s.title]
     assert empty.rows == [] and "no delivery method" in empty.empty
+
+
+def test_a_dry_run_plans_the_delivery_method_and_writes_nothing(
+    pair: EmulatorPair, tmp_path: Path
+) -> None:
+    order = add_order(pair, "plan@example.nl", ship="2273")
+    ctx = context(integration(pair, tmp_path, delivery_methods=ROWS), dry_run=True)
+    bind_articles(pair, ctx.store, ctx.name)
+    run_shop_to_mplus(ctx)
+    planned = [r for r in ctx.report.results if r.key == str(order.number)][-1]
+    assert planned.outcome == Outcome.CREATED
+    changes = {c.target: c.new for c in planned.changes}
+    assert changes["order.delivery_method"] == "POSTNL"
+    assert planned.sent is not None and planned.sent["deliveryMethod"] == "POSTNL"
+    assert not mplus_orders_by_ext(pair, f"MW-{order.number}")
