@@ -273,6 +273,72 @@ def check_order_mappings(
             )
 
 
+def check_delivery_methods(
+    report: CheckReport, integration: Integration, mplus: MplusClient, shop: MijnWebwinkelClient
+) -> None:
+    """Shop shipping methods without a delivery method, and codes MplusKASSA does not know.
+
+    Nothing is checked when the orders settings set no delivery methods at all (the orders
+    then carry no ``deliveryMethod``).
+    """
+    settings = integration.orders
+    if not settings.delivery_methods and settings.default_delivery_method is None:
+        return
+    try:
+        known = {m.delivery_method: m for m in mplus.get_delivery_methods()}
+    except MplusError as exc:
+        report.add(BLOCKER, MPLUS, "UNREACHABLE", "getDeliveryMethods", f"MplusKASSA: {exc}")
+        return
+    default = settings.default_delivery_method
+    for shipping in shop.list_shipping_methods():
+        name = (shipping.display_name or "").strip()
+        if settings.delivery_method_for(name, shipping.id) is not None:
+            continue
+        if default is not None:
+            report.add(
+                INFO,
+                "settings",
+                "DELIVERY_DEFAULT",
+                f"shipping {name or shipping.id!r}",
+                f"The shop's shipping method {name!r} (id {shipping.id}) has no "
+                f"delivery_methods row; its orders get the default delivery method {default!r}.",
+            )
+            continue
+        report.add(
+            BLOCKER,
+            "settings",
+            "DELIVERY_UNMAPPED",
+            f"shipping {name or shipping.id!r}",
+            f"The shop's shipping method {name!r} (id {shipping.id}) has no MplusKASSA "
+            "delivery method, so its orders would be held; add a delivery_methods row for it "
+            "or set default_delivery_method in the orders settings.",
+        )
+    named = [
+        (f"delivery_methods[{r.shop_method}]", r.delivery_method) for r in settings.delivery_methods
+    ]
+    if default is not None:
+        named.append(("default_delivery_method", default))
+    for subject, code in named:
+        if code not in known:
+            report.add(
+                BLOCKER,
+                "settings",
+                "DELIVERY_CODE_UNKNOWN",
+                subject,
+                f"MplusKASSA has no delivery method {code!r} (it has {sorted(known)}); "
+                "orders with it would be refused.",
+            )
+        elif known[code].enabled is False:
+            report.add(
+                WARNING,
+                MPLUS,
+                "DELIVERY_METHOD_DISABLED",
+                subject,
+                f"Delivery method {code!r} is switched off in MplusKASSA; switch it on or "
+                "choose another.",
+            )
+
+
 def check_employee_and_branches(
     report: CheckReport, integration: Integration, mplus: MplusClient
 ) -> None:
@@ -323,6 +389,7 @@ def run_check(integration: Integration) -> CheckReport:
             orders = integration.orders
             if orders.enabled and orders.direction == "shop_to_mplus":
                 check_order_mappings(report, integration, mplus, shop)
+                check_delivery_methods(report, integration, mplus, shop)
         finally:
             shop.close()
     return report

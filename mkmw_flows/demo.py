@@ -3,9 +3,10 @@
 The demo starts the MplusKASSA and MijnWebwinkel emulators with their demo seeds on free
 loopback ports, saves an Integration block ``demo`` pointing at them, runs products, orders and
 stock, makes changes on both sides (a sale in the store, a price change, a new product, new
-shop orders including a company order and one with an unmapped payment method), runs again,
-prints what each flow did, and checks that the two systems agree. It runs on Prefect's
-embedded default: nothing to configure.
+shop orders including a company order and one with an unmapped payment method, an order
+cancelled in the shop and one cancelled at the till), runs again, prints what each flow did and
+what became of the cancelled orders (with their delivery method), and checks that the two
+systems agree. It runs on Prefect's embedded default: nothing to configure.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ from mkmw_flows.blocks import Integration
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.keys import ARTICLE
 
-#: Order settings that fit the demo seeds: VAT codes, shipping articles, payment codes.
-#: Card payments (basic:card) are left unmapped on purpose, to show a held order.
+#: The shop status that means cancelled, added when the shop has none (a back-office setting).
+CANCELLED_STATUS = 7
+
+#: Order settings that fit the demo seeds: VAT codes, shipping articles and delivery methods,
+#: payment codes. Card payments (basic:card) are left unmapped on purpose, to show a held order.
 DEMO_ORDER_SETTINGS: dict[str, Any] = {
     "vat_codes": [
         {"rate": 21, "vat_code": 1},
@@ -40,6 +44,12 @@ DEMO_ORDER_SETTINGS: dict[str, Any] = {
         {"shop_method": method, "article_number": 999}
         for method in ("PostNL pakket", "2274", "DHL Deutschland")
     ],
+    "delivery_methods": [
+        {"shop_method": "PostNL pakket", "delivery_method": "POSTNL"},
+        {"shop_method": "DHL Deutschland", "delivery_method": "DHL"},
+        {"shop_method": "2276", "delivery_method": "AFHALEN"},
+    ],
+    "default_delivery_method": "POSTNL",
     "payment_methods": [
         {"shop_method": shop, "mplus_method": mplus}
         for shop, mplus in (
@@ -54,6 +64,14 @@ DEMO_ORDER_SETTINGS: dict[str, Any] = {
         )
     ],
     "backfill_days": 60,
+}
+
+#: The demo's cancellations both ways: a shop cancellation cancels the MplusKASSA order, an
+#: MplusKASSA cancellation sets the shop's cancelled status.
+DEMO_CANCEL_SETTINGS: dict[str, Any] = {
+    "cancel_sync": True,
+    "cancelled_statuses": [CANCELLED_STATUS],
+    "status_write_back": {"cancelled": CANCELLED_STATUS},
 }
 
 FlowFn = Callable[..., dict[str, Any]]
@@ -77,6 +95,9 @@ class DemoResult:
     changes: list[str] = field(default_factory=list)
     disagreements: list[str] = field(default_factory=list)
     held: list[tuple[str, str, str]] = field(default_factory=list)
+    cancelled: dict[str, int] = field(default_factory=dict)  # in_shop / at_till: shop number
+    orders: list[tuple[int, str, str, int | None]] = field(default_factory=list)
+    """Per imported order: shop number, deliveryMethod, cancel state, shop status."""
 
     @property
     def ok(self) -> bool:
@@ -93,8 +114,14 @@ def _flows() -> dict[str, FlowFn]:
     return {"sync-products": sync_products, "sync-orders": sync_orders, "sync-stock": sync_stock}
 
 
-def make_changes(pair: EmulatorPair) -> list[str]:
-    """Change both systems the way a shop day does; return what was changed, in words."""
+def make_changes(pair: EmulatorPair, cancelled: dict[str, int] | None = None) -> list[str]:
+    """Change both systems the way a shop day does; return what was changed, in words.
+
+    Args:
+        pair: The emulators.
+        cancelled: Filled with the shop numbers of the orders cancelled ``in_shop`` and
+            ``at_till``.
+    """
     catalog = demo_catalog()
     simple = next(
         p for p in catalog if p.webshop and len(p.articles) == 1 and p.articles[0].stock_article
@@ -160,6 +187,10 @@ def make_changes(pair: EmulatorPair) -> list[str]:
             payment=("basic", "card"),
         ),
     ]
+    # orders of other articles than the sale and the new orders, so each change shows alone
+    in_shop, at_till = _cancel_two_orders(pair, {sold.article_number, int(gift.sku)})
+    if cancelled is not None:
+        cancelled.update(in_shop=in_shop, at_till=at_till)
     return [
         f"store sale: 1 x article {sold.article_number} ({sold.description})",
         f"price change: article {article.article_number} ({article.description})"
@@ -167,7 +198,49 @@ def make_changes(pair: EmulatorPair) -> list[str]:
         f"new product: {new_product} 'Stroopwafels 8 stuks' (article {new_number})",
         f"new shop orders: {', '.join(str(o.number) for o in orders)} "
         "(a person, a company, and one paid by card at the counter: no payment mapping)",
+        f"shop order {in_shop} cancelled in the shop (status {CANCELLED_STATUS})",
+        f"shop order {at_till} cancelled at the till in MplusKASSA",
     ]
+
+
+def ensure_cancelled_status(pair: EmulatorPair) -> int:
+    """The shop's cancelled status id; the demo adds it when the shop has none."""
+    shop = pair.shop.backend
+    if CANCELLED_STATUS not in shop.statuses:
+        shop.add_status(CANCELLED_STATUS, "Geannuleerd", cancelled=True)
+    return CANCELLED_STATUS
+
+
+def _imported(pair: EmulatorPair) -> list[tuple[int, dict[str, Any]]]:
+    """(shop order number, MplusKASSA order) of the imported orders, oldest first."""
+    prefix = DEMO_ORDER_SETTINGS.get("ext_order_id_prefix", "MW-")
+    found = []
+    for order in pair.mplus.backend.orders.values():
+        ext = str(order.get("extOrderId") or "")
+        if ext.startswith(prefix) and ext[len(prefix) :].isdigit():
+            found.append((int(ext[len(prefix) :]), order))
+    return sorted(found, key=lambda pair_: pair_[0])
+
+
+def _cancel_two_orders(pair: EmulatorPair, avoid: set[int]) -> tuple[int, int]:
+    """Cancel one imported order in the shop and another at the till; their shop numbers.
+
+    Taken: open orders (not shipped in the shop, not delivered or cancelled in MplusKASSA)
+    with none of the `avoid` article numbers.
+    """
+    shipped = {2, 6}  # the demo shop's "Verzonden" and "Betaald & afgehaald"
+    live = [
+        (number, order)
+        for number, order in _imported(pair)
+        if order["cancelState"] == "ORDER-CANCEL-STATE-NOTHING"
+        and order["deliveryState"] == "ORDER-DELIVERY-STATE-NOTHING"
+        and pair.shop.backend.orders[number].status not in shipped
+        and not avoid & {line["articleNumber"] for line in order["lineList"]["line"]}
+    ]
+    (in_shop, _), (at_till, till_order) = live[0], live[1]
+    pair.shop.backend.set_order_status(in_shop, ensure_cancelled_status(pair))
+    pair.mplus.backend.cancel_order({"orderId": till_order["orderId"]})
+    return in_shop, at_till
 
 
 def check_agreement(
@@ -234,11 +307,12 @@ def run_demo(console: Console | None = None, *, name: str = "demo") -> DemoResul
         console.print(f"MijnWebwinkel emulator {pair.shop_url}")
         # The shop API cannot create option lists: a merchant makes them once in the back office.
         lists = {n: pair.shop.backend.create_list(n).id for n in ("Kleur", "Maat")}
+        ensure_cancelled_status(pair)
         console.print(f"One-time shop set-up: option lists {lists} (made in the back office)")
         block = Integration(
             **pair.credentials(),
             products={"option_lists": lists},
-            orders=DEMO_ORDER_SETTINGS,
+            orders={**DEMO_ORDER_SETTINGS, **DEMO_CANCEL_SETTINGS},
             state_database_url=str(workdir / "state.db"),
         )
         block.save(name, overwrite=True)
@@ -247,7 +321,7 @@ def run_demo(console: Console | None = None, *, name: str = "demo") -> DemoResul
         )
         for round_no in (1, 2):
             if round_no == 2:
-                result.changes = make_changes(pair)
+                result.changes = make_changes(pair, result.cancelled)
                 console.print("\n[bold]Changes made[/bold]")
                 for change in result.changes:
                     console.print(f"  - {change}")
@@ -259,6 +333,17 @@ def run_demo(console: Console | None = None, *, name: str = "demo") -> DemoResul
                 seconds = time.perf_counter() - started
                 result.runs.append(DemoRun(round_no, flow_name, summary, seconds))
                 console.print(f"  {flow_name:<14} {_counts_text(summary)}  ({seconds:.1f} s)")
+        result.orders = [
+            (
+                number,
+                str(order.get("deliveryMethod") or "-"),
+                str(order["cancelState"]).removeprefix("ORDER-CANCEL-STATE-"),
+                pair.shop.backend.orders[number].status
+                if number in pair.shop.backend.orders
+                else None,
+            )
+            for number, order in _imported(pair)
+        ]
         store = StateStore(block.state_database_url)
         try:
             result.held = [
@@ -304,6 +389,13 @@ def _print_report(console: Console, result: DemoResult, state: Path, name: str) 
             f"{run.seconds:.1f}",
         )
     console.print(table)
+    if result.orders:
+        orders = Table(title="Orders in MplusKASSA (delivery method, cancelled, shop status)")
+        for column in ("shop order", "deliveryMethod", "cancel state", "shop status"):
+            orders.add_column(column)
+        for number, method, cancel, status in result.orders:
+            orders.add_row(str(number), method, cancel, "-" if status is None else str(status))
+        console.print(orders)
     if result.held:
         held = Table(title="Held records (taken again on the next run once fixed)")
         for column in ("flow", "record", "reason"):

@@ -134,6 +134,12 @@ def _master_data(backend: MplusBackend) -> None:
                 "buttonText": "DHL",
                 "enabled": True,
             },
+            {  # switched off: getDeliveryMethodsV2 with onlyEnabled leaves it out
+                "deliveryMethod": "BEZORGEN",
+                "description": "Bezorgen door de winkel",
+                "buttonText": "Bezorgen",
+                "enabled": False,
+            },
         ]
     )
     backend.add_employee(SUPERUSER, "Superuser")

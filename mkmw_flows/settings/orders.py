@@ -137,6 +137,30 @@ class PaymentRule(BaseModel):
         return value.strip()
 
 
+class DeliveryMethodRule(BaseModel):
+    """The MplusKASSA delivery method set on orders of one shop shipping method."""
+
+    model_config = ConfigDict(extra="forbid", title="Delivery method rule")
+
+    shop_method: str = Field(
+        min_length=1,
+        pattern=r"\S",
+        description="The shop's shipping method: its name as the shop shows it (\"PostNL "
+        'pakket") or its id.',
+    )
+    delivery_method: str = Field(
+        min_length=1,
+        max_length=50,
+        pattern=r"\S",
+        description="MplusKASSA delivery method code (from getDeliveryMethods: POSTNL, DHL, ...).",
+    )
+
+    @field_validator("shop_method", "delivery_method")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
 class StatusWriteBack(BaseModel):
     """The shop order status id set when an order reaches each event (empty: not set)."""
 
@@ -230,6 +254,23 @@ class OrderSyncSettings(Block):
         description=(
             "The MplusKASSA article booked for each shop shipping method (its name as the shop "
             "shows it, or its id). Every shipping method the shop offers needs a row."
+        ),
+    )
+    delivery_methods: list[DeliveryMethodRule] = Field(
+        default_factory=list,
+        description=(
+            "The MplusKASSA delivery method set as deliveryMethod on orders of each shop "
+            "shipping method (its name as the shop shows it, or its id). Empty, with no "
+            "default: orders get no delivery method."
+        ),
+    )
+    default_delivery_method: str | None = Field(
+        default=None,
+        max_length=50,
+        description=(
+            "MplusKASSA delivery method for orders whose shipping method has no row or that "
+            "name none. Empty: an order whose shipping method has no row is held "
+            "(DELIVERY_UNMAPPED)."
         ),
     )
     payment_methods: list[PaymentRule] = Field(
@@ -337,6 +378,11 @@ class OrderSyncSettings(Block):
     def _turnover_dict(cls, value: Any) -> Any:
         return dict_to_rows(value, lambda k, v: {"country": k, "turnover_group": v})
 
+    @field_validator("default_delivery_method")
+    @classmethod
+    def _default_delivery(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
+
     @field_validator("shipping_articles", mode="before")
     @classmethod
     def _shipping_dict(cls, value: Any) -> Any:
@@ -369,12 +415,28 @@ class OrderSyncSettings(Block):
         _unique(self.turnover_groups, lambda r: r.country, "turnover_groups", "country")
         _unique(self.shipping_articles, lambda r: r.shop_method, "shipping_articles", "method")
         _unique(self.payment_methods, lambda r: r.shop_method, "payment_methods", "method")
+        _unique(
+            self.delivery_methods, lambda r: r.shop_method.casefold(), "delivery_methods", "method"
+        )
         if self.cancel_sync and not self.shop_cancelled_statuses():
             raise ValueError(
                 "cancel_sync needs the shop status that means cancelled: set "
                 "cancelled_statuses or status_write_back.cancelled"
             )
         return self
+
+    def delivery_method_for(self, *names: str | None) -> str | None:
+        """The MplusKASSA delivery method code of a shop shipping method, if a row maps it.
+
+        Args:
+            names: What identifies the shop method: its name and / or its id. Compared
+                without regard to case or surrounding spaces; the first row that matches wins.
+        """
+        wanted = {n.strip().casefold() for n in names if n and n.strip()}
+        for row in self.delivery_methods:
+            if row.shop_method.casefold() in wanted:
+                return row.delivery_method
+        return None
 
     def shop_cancelled_statuses(self) -> set[int]:
         """Shop status ids that mean the order was cancelled."""

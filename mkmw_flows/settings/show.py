@@ -56,6 +56,11 @@ def rule_section(title: str, defaults: FieldMap, yours: FieldMap | None = None) 
 
 def order_sections(orders: OrderSyncSettings) -> list[Section]:
     """The mapping tables of the orders settings."""
+    delivery: list[tuple[str, ...]] = [
+        (r.shop_method, r.delivery_method) for r in orders.delivery_methods
+    ]
+    if orders.default_delivery_method:
+        delivery.append(("(any other, or none named)", orders.default_delivery_method))
     return [
         Section(
             "orders: VAT rules (vat_codes)",
@@ -73,6 +78,12 @@ def order_sections(orders: OrderSyncSettings) -> list[Section]:
             "orders: shipping articles (shipping_articles)",
             ("shop shipping method", "MplusKASSA article"),
             [(r.shop_method, str(r.article_number)) for r in orders.shipping_articles],
+        ),
+        Section(
+            "orders: delivery methods (delivery_methods, default_delivery_method)",
+            ("shop shipping method", "MplusKASSA delivery method"),
+            delivery,
+            empty="(none: orders get no delivery method)",
         ),
         Section(
             "orders: payment methods (payment_methods)",

@@ -343,6 +343,7 @@ def build_order(
         )
     code = payment_code(order, settings)
     paid = is_paid(order) and settings.register_payments and order.total != 0
+    delivery = delivery_method(order, settings, shipping_ids)
     header = {k.split(".", 1)[1]: v for k, v in mapped.items() if k.startswith("order.")}
     invoice_address = _address(header, "invoice_address")
     delivery_address = _address(header, "delivery_address")
@@ -359,6 +360,7 @@ def build_order(
         delivery_address=delivery_address,
         vat_method="VAT-METHOD-INCLUSIVE",
         payment_method=code,
+        delivery_method=delivery,
         lines=lines,
     )
     payments = None
@@ -386,6 +388,52 @@ def _address(header: Mapping[str, Any], name: str) -> Address | None:
         if key.startswith(f"{name}.") and value not in (None, "")
     }
     return Address(**values) if values else None
+
+
+def shipping_names(order: ShopOrder) -> list[str]:
+    """The shop shipping methods an order names: the descriptions of its shipping lines.
+
+    The shop's order output carries no shipping method id or name (contracts/mijnwebwinkel
+    API-NOTES "Shipping"); only a shipping cost line names it. An order with free shipping or
+    pickup at no cost has no such line and names no method.
+    """
+    names: list[str] = []
+    for line in order.orderlines:
+        name = (line.description or "").strip()
+        if line.type == "shipping" and name and name not in names:
+            names.append(name)
+    return names
+
+
+def delivery_method(
+    order: ShopOrder, settings: OrderSyncSettings, shipping_ids: Mapping[str, str]
+) -> str | None:
+    """The MplusKASSA delivery method code of the order (None: leave ``deliveryMethod`` unset).
+
+    Nothing is set when neither ``delivery_methods`` nor ``default_delivery_method`` is
+    configured. Otherwise the shipping line's method is looked up by name, then by its id;
+    an order that names no method, or one without a row, takes the default.
+
+    Raises:
+        OrderProblem: ``DELIVERY_UNMAPPED`` when the order's method has no row and no
+            default is set.
+    """
+    if not settings.delivery_methods and settings.default_delivery_method is None:
+        return None
+    names = shipping_names(order)
+    for name in names:
+        code = settings.delivery_method_for(name, shipping_ids.get(name))
+        if code is not None:
+            return code
+    if settings.default_delivery_method is not None or not names:
+        return settings.default_delivery_method
+    name = names[0]
+    raise OrderProblem(
+        Reason.DELIVERY_UNMAPPED,
+        f"Order {order.number} ships with {name!r}, which has no MplusKASSA delivery method. "
+        f"Add a delivery_methods row for {name!r} (or its id), or set default_delivery_method "
+        "in the orders settings.",
+    )
 
 
 def _line_article(

@@ -49,6 +49,7 @@ from mkmw_flows.sync.order_build import (
     build_order,
     check_order,
     line_record,
+    shipping_names,
     shop_order_record,
 )
 from mkmw_flows.sync.order_lines import ArticleResolver, LineProblem
@@ -434,6 +435,9 @@ def _shipping_ids(ctx: SyncContext, run: OrdersRun, order: ShopOrder) -> dict[st
     needs = any(
         line.type == "shipping" and settings.shipping_article_for(line.description) is None
         for line in order.orderlines
+    ) or (
+        bool(settings.delivery_methods)
+        and any(settings.delivery_method_for(name) is None for name in shipping_names(order))
     )
     if needs and run.shipping_ids is None:
         run.shipping_ids = {

@@ -20,6 +20,7 @@ class Reason(StrEnum):
     VARIANT_UNMATCHED = "VARIANT_UNMATCHED"
     VAT_UNMAPPED = "VAT_UNMAPPED"
     SHIPPING_UNMAPPED = "SHIPPING_UNMAPPED"
+    DELIVERY_UNMAPPED = "DELIVERY_UNMAPPED"
     PAYMENT_UNMAPPED = "PAYMENT_UNMAPPED"
     COUNTRY_UNKNOWN = "COUNTRY_UNKNOWN"
     MISSING_EMAIL = "MISSING_EMAIL"
@@ -54,6 +55,9 @@ EXPLANATIONS: dict[Reason, str] = {
     Reason.VARIANT_UNMATCHED: "A shop variant's options match no MplusKASSA article.",
     Reason.VAT_UNMAPPED: "No MplusKASSA VAT code is configured for this VAT rate (and country).",
     Reason.SHIPPING_UNMAPPED: "The shop's shipping method has no MplusKASSA article configured.",
+    Reason.DELIVERY_UNMAPPED: (
+        "The shop's shipping method has no MplusKASSA delivery method and no default is set."
+    ),
     Reason.PAYMENT_UNMAPPED: "The shop's payment method has no MplusKASSA payment code configured.",
     Reason.COUNTRY_UNKNOWN: "The address has a country code that is not known.",
     Reason.MISSING_EMAIL: "The customer has no e-mail address and no default debtor is set.",
@@ -105,6 +109,9 @@ FIXES: dict[Reason, str] = {
     "(shop_method, article_number: the MplusKASSA article for the shipping cost), "
     + _RETRY.format(code="SHIPPING_UNMAPPED")
     + ".",
+    Reason.DELIVERY_UNMAPPED: "Add a row to the orders settings' delivery_methods (shop_method, "
+    "delivery_method: a code from MplusKASSA's delivery methods, e.g. PostNL pakket -> POSTNL) or "
+    "set default_delivery_method, " + _RETRY.format(code="DELIVERY_UNMAPPED") + ".",
     Reason.PAYMENT_UNMAPPED: "Add a row to the orders settings' payment_methods (shop_method, "
     "mplus_method; e.g. mollie:ideal -> IDEAL), " + _RETRY.format(code="PAYMENT_UNMAPPED") + ".",
     Reason.COUNTRY_UNKNOWN: "Correct the country of the address in the shop order, "

@@ -33,6 +33,18 @@ def test_demo_runs_every_flow_twice_and_the_systems_agree() -> None:
     assert by_key[(2, "sync-products")]["updated"] >= 1  # the price change
     assert by_key[(2, "sync-orders")]["created"] == 2  # the person and the company order
     assert by_key[(2, "sync-stock")]["updated"] >= 1  # the store sale
+    # one order cancelled in the shop cancels its MplusKASSA order; one cancelled at the till
+    # gets the shop's cancelled status; nothing else of round 2's figures moves
+    assert by_key[(2, "sync-orders")]["updated"] == 2
+    rows = {number: (method, cancel, status) for number, method, cancel, status in result.orders}
+    in_shop, at_till = result.cancelled["in_shop"], result.cancelled["at_till"]
+    assert rows[in_shop][1:] == ("COMPLETE", 7)
+    assert rows[at_till][1:] == ("COMPLETE", 7)
+    assert sum(1 for _m, cancel, _s in rows.values() if cancel == "COMPLETE") == 2
+    # every imported order carries a delivery method: PostNL by its row or by default (the
+    # demo's DHL order is held for its unmapped German VAT rate)
+    assert rows and {method for method, _c, _s in rows.values()} == {"POSTNL"}
+    assert "Orders in MplusKASSA" in text and "cancelled at the till" in text
     held = {(flow, reason.split(":")[0]) for flow, _, reason in result.held}
     assert ("orders", "PAYMENT_UNMAPPED") in held  # the order paid by card is held
     assert "prefect server start" in text

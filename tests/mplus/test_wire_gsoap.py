@@ -230,6 +230,60 @@ def exercise_every_operation(s: Session) -> None:
     )
     s.call("getDeliveryMethods")
     s.call("getBranches")
+    _exercise_order_operations(s)
+
+
+def _exercise_order_operations(s: Session) -> None:
+    """The order operations beyond create / pay / cancel (tests/mplus/test_order_ops.py has
+    their semantics): V1 calls, updates, deliveries, cancelOrderV2, the change feed."""
+    s.call(
+        "getDeliveryMethodsV2", "<urn:request><urn:onlyEnabled>true</urn:onlyEnabled></urn:request>"
+    )
+    s.call("findRelation", "<urn:relation><urn:email>DEVRIES0</urn:email></urn:relation>")
+    s.call("findRelation", "<urn:relation><urn:email>nobody@nowhere</urn:email></urn:relation>")
+    created = s.call("createOrder", _order("WEB-9101", 10001, 1995))
+    order_id = created.text("orderId")
+    s.call("createOrder", _order("WEB-9101", 10001, 1995))  # already exists
+    s.call(
+        "payOrder",
+        f"<urn:request><urn:orderId>{order_id}</urn:orderId><urn:prepay>true</urn:prepay>"
+        "<urn:paymentList><urn:payment><urn:method>IDEAL</urn:method><urn:amount>500</urn:amount>"
+        "</urn:payment></urn:paymentList></urn:request>",
+    )
+    changed = _order("WEB-9101", 10001, 1995).replace(
+        "<urn:orderId></urn:orderId>", f"<urn:orderId>{order_id}</urn:orderId>"
+    )
+    s.call("updateOrder", changed.replace("Webshop order", "Changed once"))
+    s.call("updateOrder", changed.replace("Webshop order", "Changed once"))  # no changes
+    s.call(
+        "updateOrderV2",
+        f"<urn:request>{changed.replace('Webshop order', 'Changed twice')}</urn:request>",
+    )
+    line_id = etree.fromstring(
+        s.call("getOrder", f"<urn:orderId>{order_id}</urn:orderId>").response
+    ).find(f".//{{{NS}}}lineId")
+    assert line_id is not None
+    s.call(
+        "deliverOrderV2",
+        f"<urn:request><urn:orderDelivery><urn:orderId>{order_id}</urn:orderId><urn:lineList>"
+        f"<urn:line><urn:lineId>{line_id.text}</urn:lineId><urn:quantity>1</urn:quantity></urn:line>"
+        "</urn:lineList></urn:orderDelivery></urn:request>",
+    )
+    second = s.call("createOrder", _order("WEB-9102", 10001, 1995)).text("orderId")
+    s.call("deliverOrder", f"<urn:request><urn:orderId>{second}</urn:orderId></urn:request>")
+    third = s.call("createOrder", _order("WEB-9103", 10001, 1995)).text("orderId")
+    s.call(
+        "cancelOrderV2",
+        "<urn:request><urn:workplace><urn:branchNumber>1</urn:branchNumber>"
+        "<urn:workplaceNumber>1</urn:workplaceNumber></urn:workplace><urn:employee>"
+        f"<urn:employeeNumber>1</urn:employeeNumber></urn:employee><urn:orderId>{third}</urn:orderId>"
+        "</urn:request>",
+    )
+    s.call(
+        "getOrderChanges",
+        "<urn:request><urn:syncMarker>0</urn:syncMarker><urn:syncMarkerLimit>50</urn:syncMarkerLimit>"
+        "</urn:request>",
+    )
 
 
 def self_closed_required_strings(raw: bytes, wsdl: WsdlSchema) -> Iterator[str]:

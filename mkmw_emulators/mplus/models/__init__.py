@@ -13,14 +13,18 @@ One module per entity, each a mixin over the shared :class:`BackendState`:
 * :mod:`.groups` - article groups;
 * :mod:`.relations` - relations and employees;
 * :mod:`.invoices` - invoices and line pricing;
-* :mod:`.orders` - orders, payments, delivery, cancellation, idempotency replay.
+* :mod:`.orders` - orders, payments, delivery, cancellation, idempotency replay;
+* :mod:`.order_changes` - the ``getOrderChanges`` feed (old / new per change);
+* :mod:`.order_delivery` - ``deliverOrder`` / ``deliverOrderV2``;
+* :mod:`.order_updates` - ``updateOrder`` / ``updateOrderV2``.
 """
 
 from __future__ import annotations
 
 from mkmw_emulators.mplus.models.exceptions import BackendFault
 from mkmw_emulators.mplus.models.groups import GroupsMixin
-from mkmw_emulators.mplus.models.orders import OrdersMixin
+from mkmw_emulators.mplus.models.order_delivery import OrderDeliveryMixin
+from mkmw_emulators.mplus.models.order_updates import OrderUpdatesMixin
 from mkmw_emulators.mplus.models.state import (
     DEFAULT_LIMIT,
     ORIGINAL,
@@ -31,7 +35,7 @@ from mkmw_emulators.mplus.models.state import (
 )
 
 
-class MplusBackend(OrdersMixin, GroupsMixin):
+class MplusBackend(OrderUpdatesMixin, OrderDeliveryMixin, GroupsMixin):
     """The emulated MplusKASSA state: every entity mixin composed.
 
     Args:

@@ -1,5 +1,9 @@
 """Orders: create (with idempotency replay), pay, deliver and invoice, cancel, read.
 
+Also the V1 calls real clients still use (``createOrder``, ``payOrder``) and ``cancelOrderV2``;
+updates and deliveries by request live in :mod:`.order_updates` and :mod:`.order_delivery`,
+the change feed in :mod:`.order_changes`.
+
 ``extOrderId`` is unique forever; ``idempotencyKey`` replays the original response; relation,
 employee and articles must exist; undelivered orders reserve stock (API-NOTES.md §5-§6).
 """
@@ -10,12 +14,13 @@ import copy
 from typing import Any
 
 from mkmw_emulators.mplus.models.exceptions import BackendFault
-from mkmw_emulators.mplus.models.invoices import InvoicesMixin, invoice_state
+from mkmw_emulators.mplus.models.invoices import invoice_state
+from mkmw_emulators.mplus.models.order_changes import OrderChangesMixin
 from mkmw_emulators.mplus.models.state import DEFAULT_LIMIT, ORIGINAL, REPLAY, MarkerIndex
 from mkmw_emulators.mplus.models.values import mplus_datetime, wire_quantity
 
 
-class OrdersMixin(InvoicesMixin):
+class OrdersMixin(OrderChangesMixin):
     """Orders, their payments, delivery and cancellation."""
 
     def __init__(self, clock: Any = None) -> None:
@@ -41,7 +46,10 @@ class OrdersMixin(InvoicesMixin):
     def _touch_order(self, order: dict[str, Any]) -> int:
         marker = self.bump("order")
         order["syncMarker"] = marker
+        # every change is a new version [inferred: updateOrder's ORDER-HAS-CHANGED]
+        order["versionNumber"] = order.get("versionNumber", 0) + 1
         self.order_index.set(order["orderId"], marker)
+        self._record_order_change(order)
         return marker
 
     def _order_view(self, order: dict[str, Any], include_lines: bool = True) -> dict[str, Any]:
@@ -60,6 +68,9 @@ class OrdersMixin(InvoicesMixin):
         branch = order.get("entryBranchNumber") or 1
         if branch not in self.branches:
             return f"branch {branch} not found"
+        delivery = self.unknown_delivery_method(order.get("deliveryMethod"))
+        if delivery:
+            return delivery
         for line in order.get("lineList", {}).get("line", []):
             number = line.get("articleNumber")
             if number not in self.articles:
@@ -79,6 +90,16 @@ class OrdersMixin(InvoicesMixin):
             response = self._create_order(req)
             response["idempotencyResult"] = ORIGINAL
             return self._remember("createOrderV3", key, response)
+
+    def create_order_v1(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``createOrder(order)``: no idempotency key, no payment; ``extOrderId`` stays unique."""
+        with self.lock:
+            response = self._create_order({"order": body.get("order") or {}})
+        return {
+            "result": response["result"],
+            "info": response["info"],
+            "errorMessage": response.get("errorMessage", ""),
+        }
 
     def _create_order(self, req: dict[str, Any]) -> dict[str, Any]:
         incoming = req.get("order", {})
@@ -255,6 +276,18 @@ class OrdersMixin(InvoicesMixin):
             response["idempotencyResult"] = ORIGINAL
             return self._remember("payOrderV2", key, response)
 
+    def pay_order_v1(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``payOrder{orderId, prepay, paymentList}``: ``payOrderV2`` without a key."""
+        req = body["request"]
+        with self.lock:
+            order = self.orders.get(req["orderId"])
+            if order is None:
+                return {
+                    "result": "PAY-ORDER-RESULT-FAILED",
+                    "errorMessage": f"order {req['orderId']} not found",
+                }
+            return self._pay(order, req["prepay"], req.get("paymentList", {}).get("payment", []))
+
     def deliver_order(self, order_id: str) -> str:
         """Test helper: deliver and invoice an order as the shop would; returns the invoice id."""
         with self.lock:
@@ -288,6 +321,24 @@ class OrdersMixin(InvoicesMixin):
             order["completeState"] = "ORDER-COMPLETE-STATE-COMPLETE"
             self._touch_order(order)
             return {"result": "CANCEL-ORDER-RESULT-OK", "message": ""}
+
+    def cancel_order_v2(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``cancelOrderV2{workplace, employee, orderId}``: ``cancelOrder`` on behalf of a till.
+
+        The employee and the workplace's branch must exist **[inferred: the request names them
+        as required identifiers; FAILED is the only answer that can report them]**.
+        """
+        req = body["request"]
+        employee = req["employee"]["employeeNumber"]
+        branch = req["workplace"]["branchNumber"]
+        if employee not in self.employees:
+            return {
+                "result": "CANCEL-ORDER-RESULT-FAILED",
+                "message": f"employee {employee} not found",
+            }
+        if branch not in self.branches:
+            return {"result": "CANCEL-ORDER-RESULT-FAILED", "message": f"branch {branch} not found"}
+        return self.cancel_order({"orderId": req["orderId"]})
 
     def get_orders(self, req: dict[str, Any]) -> dict[str, Any]:
         include = req.get("includeLineList", True)

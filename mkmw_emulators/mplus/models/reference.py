@@ -100,5 +100,22 @@ class ReferenceMixin(BackendState):
     def delivery_method_list(self) -> dict[str, Any]:
         return {"deliveryMethodList": {"deliveryMethod": list(self.delivery_methods)}}
 
+    def delivery_method_list_v2(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``getDeliveryMethodsV2{onlyEnabled?}``: the delivery methods, optionally enabled only."""
+        only = body["request"].get("onlyEnabled", False)
+        methods = [m for m in self.delivery_methods if not only or m.get("enabled", True)]
+        return {"deliveryMethodList": {"deliveryMethod": [dict(m) for m in methods]}}
+
+    def unknown_delivery_method(self, code: str | None) -> str | None:
+        """Why an order's ``deliveryMethod`` is refused, or None.
+
+        A code ``getDeliveryMethods`` does not list is refused like an unknown payment method
+        **[inferred: no public source shows the answer to an unknown code; the server
+        validates the codes of master data it owns]**.
+        """
+        if not code or any(m["deliveryMethod"] == code for m in self.delivery_methods):
+            return None
+        return f"delivery method {code} not found"
+
     def branch_list(self) -> dict[str, Any]:
         return {"branches": {"branch": [self.branches[n] for n in sorted(self.branches)]}}

@@ -108,6 +108,10 @@ class RelationsMixin(ReferenceMixin):
             return {"result": "GET-RELATION-RESULT-NOT-FOUND"}
         return {"result": "GET-RELATION-RESULT-OK", "relation": record}
 
+    def find_relation_v1(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``findRelation(relation)``: the partial, case-insensitive match (API-NOTES §5.4)."""
+        return self.find_relation({"relation": body.get("relation") or {}, "exactMatch": False})
+
     def find_relation(self, req: dict[str, Any]) -> dict[str, Any]:
         query = req.get("relation", {})
         exact = req.get("exactMatch", False)
