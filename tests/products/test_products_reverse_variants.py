@@ -1,4 +1,4 @@
-"""Reverse direction: a shop article with variants becomes one MplusKASSA product (both emulators)."""
+"""Reverse direction: a shop article with variants becomes one MplusKASSA product."""
 
 from __future__ import annotations
 
