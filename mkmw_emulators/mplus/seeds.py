@@ -19,7 +19,7 @@ from mkmw_emulators.demo_catalog import (
     ean13,
 )
 from mkmw_emulators.mplus.backend import SUPERUSER, MplusBackend
-from mkmw_flows.mplus.money import AMSTERDAM
+from mkmw_emulators.mplus.models.values import AMSTERDAM
 
 #: VAT code -> percentage (whole percent).
 VAT_GROUPS = {1: 21, 2: 9, 3: 0}

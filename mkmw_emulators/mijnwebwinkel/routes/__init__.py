@@ -1,0 +1,1 @@
+"""The MijnWebwinkel emulator's REST handlers, one module per entity."""

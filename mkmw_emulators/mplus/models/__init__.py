@@ -1,0 +1,51 @@
+"""State and business semantics of the emulated MplusKASSA, split by entity (moto style).
+
+Records are plain dicts keyed by WSDL element names (cents as int, quantities as Decimal), so the
+wire layer can encode them without a mapping step. Every handler takes the decoded request dict
+and returns the response dict; request errors a real server would reject with a SOAP fault raise
+:class:`BackendFault`. Knows nothing of XML or HTTP.
+
+One module per entity, each a mixin over the shared :class:`BackendState`:
+
+* :mod:`.reference` - branches, VAT/turnover groups, payment/delivery methods, sync markers;
+* :mod:`.stock` - levels, reservations and the stock history;
+* :mod:`.catalog` - products, articles, images, sales prices, custom fields;
+* :mod:`.groups` - article groups;
+* :mod:`.relations` - relations and employees;
+* :mod:`.invoices` - invoices and line pricing;
+* :mod:`.orders` - orders, payments, delivery, cancellation, idempotency replay.
+"""
+
+from __future__ import annotations
+
+from mkmw_emulators.mplus.models.exceptions import BackendFault
+from mkmw_emulators.mplus.models.groups import GroupsMixin
+from mkmw_emulators.mplus.models.orders import OrdersMixin
+from mkmw_emulators.mplus.models.state import (
+    DEFAULT_LIMIT,
+    ORIGINAL,
+    RELATIONS_CAP,
+    REPLAY,
+    SUPERUSER,
+    MarkerIndex,
+)
+
+
+class MplusBackend(OrdersMixin, GroupsMixin):
+    """The emulated MplusKASSA state: every entity mixin composed.
+
+    Args:
+        clock: Returns "now" (aware); a fixed clock makes runs reproducible.
+    """
+
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "ORIGINAL",
+    "RELATIONS_CAP",
+    "REPLAY",
+    "SUPERUSER",
+    "BackendFault",
+    "MarkerIndex",
+    "MplusBackend",
+]
