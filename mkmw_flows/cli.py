@@ -246,8 +246,10 @@ def ledger_show(
             e.message,
         ]
         if details:
-            row += [json.dumps(e.source_data or {}, ensure_ascii=False),
-                    json.dumps(e.sent_data or {}, ensure_ascii=False)]
+            row += [
+                json.dumps(e.source_data or {}, ensure_ascii=False),
+                json.dumps(e.sent_data or {}, ensure_ascii=False),
+            ]
         table.add_row(*row)
     console.print(table)
 

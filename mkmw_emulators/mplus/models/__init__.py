@@ -11,6 +11,7 @@ One module per entity, each a mixin over the shared :class:`BackendState`:
 * :mod:`.stock` - levels, reservations and the stock history;
 * :mod:`.catalog` - products, articles, images, sales prices, custom fields;
 * :mod:`.groups` - article groups;
+* :mod:`.purchasing` - purchase orders (incoming stock) and purchase deliveries;
 * :mod:`.relations` - relations and employees;
 * :mod:`.invoices` - invoices and line pricing;
 * :mod:`.orders` - orders, payments, delivery, cancellation, idempotency replay.
@@ -21,6 +22,7 @@ from __future__ import annotations
 from mkmw_emulators.mplus.models.exceptions import BackendFault
 from mkmw_emulators.mplus.models.groups import GroupsMixin
 from mkmw_emulators.mplus.models.orders import OrdersMixin
+from mkmw_emulators.mplus.models.purchasing import PurchasingMixin
 from mkmw_emulators.mplus.models.state import (
     DEFAULT_LIMIT,
     ORIGINAL,
@@ -31,7 +33,7 @@ from mkmw_emulators.mplus.models.state import (
 )
 
 
-class MplusBackend(OrdersMixin, GroupsMixin):
+class MplusBackend(OrdersMixin, GroupsMixin, PurchasingMixin):
     """The emulated MplusKASSA state: every entity mixin composed.
 
     Args:

@@ -189,8 +189,13 @@ class PurchasingMixin(CatalogMixin):
                     branch_article, Decimal(0)
                 )
                 self._move_incoming(*branch_article, delta)
+            key = _key(stored["purchaseOrderNumber"])
+            assert key is not None
             self._touch_purchase_order(key, stored)
-            return {"result": _PO + "OK", "info": {"purchaseOrderNumber": stored["purchaseOrderNumber"]}}
+            return {
+                "result": _PO + "OK",
+                "info": {"purchaseOrderNumber": stored["purchaseOrderNumber"]},
+            }
 
     def _touch_purchase_order(self, key: tuple[int, int], order: dict[str, Any]) -> None:
         order["syncMarker"] = self.bump("purchaseOrder")
@@ -323,9 +328,7 @@ class PurchasingMixin(CatalogMixin):
     def get_purchase_deliveries(self, req: dict[str, Any]) -> dict[str, Any]:
         """``getPurchaseDeliveries``: by syncMarker and the list filters."""
         with self.lock:
-            found = self._select(
-                req, self.purchase_deliveries, self.purchase_delivery_index, None
-            )
+            found = self._select(req, self.purchase_deliveries, self.purchase_delivery_index, None)
             return {"purchaseDeliveryList": {"purchaseDelivery": found}}
 
     def _select(
@@ -347,7 +350,7 @@ class PurchasingMixin(CatalogMixin):
         for key in keys:
             record = records[key]
             lines = record.get("lineList", {}).get("line", [])
-            if ext and record.get(ext_field) != ext:
+            if ext and ext_field and record.get(ext_field) != ext:
                 continue
             if branches and not branches & {li["branchNumber"] for li in lines}:
                 continue
