@@ -160,12 +160,25 @@ def emulate_mijnwebwinkel(
     live_quirks: Annotated[
         bool, typer.Option(help="Answer with the live API's deviations from the spec.")
     ] = False,
+    order_statuses: Annotated[
+        str | None,
+        typer.Option(
+            help="The shop's order statuses, e.g. "
+            "'1=In behandeling,7=Geannuleerd:cancelled,10=Creditorder:credit' "
+            "(default: 1, 2, 3, 6, 7 cancelled, 10 credit)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the MijnWebwinkel emulator until interrupted."""
     import uvicorn
 
     from mkmw_emulators.mijnwebwinkel.server import create_emulator
+    from mkmw_emulators.mijnwebwinkel.statuses import parse_order_statuses
 
+    try:
+        statuses = parse_order_statuses(order_statuses) if order_statuses else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--order-statuses") from None
     emulator = create_emulator(
         seed=seed,
         token=token,
@@ -173,6 +186,7 @@ def emulate_mijnwebwinkel(
         faults=_fault_config(latency_ms, fault_rate, fault_seed),
         rate_limit=rate_limit,
         live_quirks=live_quirks,
+        order_statuses=statuses,
     )
     console.print(f"MijnWebwinkel emulator on http://127.0.0.1:{port} (seed {seed})")
     uvicorn.run(emulator.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")

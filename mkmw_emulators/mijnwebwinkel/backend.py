@@ -9,7 +9,8 @@ layer (:mod:`mkmw_emulators.mijnwebwinkel.server`) maps its errors onto HTTP sta
 Tests mutate it directly, e.g. ``backend.edit_article(...)``, ``backend.add_order(...)``.
 
 The state and rules live per entity in :mod:`mkmw_emulators.mijnwebwinkel.models`
-(``store``, ``categories``, ``optionlists``, ``articles``, ``orders``, ``ordering``); this
+(``store``, ``categories``, ``optionlists``, ``articles``, ``orders``, ``ordering``,
+``credits``); this
 module composes them into one backend and re-exports the records and errors under their
 old names, so ``from mkmw_emulators.mijnwebwinkel.backend import Address`` keeps working.
 """
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from mkmw_emulators.mijnwebwinkel.models.articles import Article, Image
 from mkmw_emulators.mijnwebwinkel.models.base import COUNTRY_NAMES, EU
 from mkmw_emulators.mijnwebwinkel.models.categories import Category, CategoryLink
+from mkmw_emulators.mijnwebwinkel.models.credits import CreditsMixin
 from mkmw_emulators.mijnwebwinkel.models.exceptions import (
     BackendError,
     Forbidden,
@@ -36,7 +38,6 @@ from mkmw_emulators.mijnwebwinkel.models.optionlists import (
     OptionList,
     Variant,
 )
-from mkmw_emulators.mijnwebwinkel.models.ordering import OrderingMixin
 from mkmw_emulators.mijnwebwinkel.models.orders import (
     Address,
     Order,
@@ -81,7 +82,7 @@ __all__ = [
 ]
 
 
-class MijnWebwinkelBackend(OrderingMixin):
+class MijnWebwinkelBackend(CreditsMixin):
     """The emulated shop: state plus the rules that change it.
 
     Args:

@@ -252,6 +252,19 @@ class OrderPostIn(_Body):
     shipping_type: Literal[1, 2, 3, 5, 6, 7, 8] | None = None
 
 
+class CreditOrderPostIn(_Body):
+    """``CreditOrderPostable``; ``credited_order_number`` is a string in the spec ("272")."""
+
+    credited_order_number: LooseInt
+    status: int
+    orderlines: list[OrderLineIn]
+    archived: bool | None = None
+    comments: CommentsIn | None = None
+    payment_costs: DecimalIn | None = None
+    shipping_costs: DecimalIn | None = None
+    offline_location_id: UuidIn | None = None
+
+
 def address_from(model: AddressIn | None) -> dict[str, Any] | None:
     """Backend address fields from a request address."""
     if model is None:

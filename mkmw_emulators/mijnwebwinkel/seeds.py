@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,9 +31,14 @@ from mkmw_emulators.demo_catalog import demo_catalog, demo_groups
 from mkmw_emulators.mijnwebwinkel.backend import (
     Address,
     MijnWebwinkelBackend,
+    OrderStatus,
     PaymentGateway,
     ShippingMethod,
     TaxRegion,
+)
+from mkmw_emulators.mijnwebwinkel.statuses import (  # noqa: F401 (re-exported)
+    DEFAULT_ORDER_STATUSES,
+    parse_order_statuses,
 )
 
 
@@ -59,14 +65,7 @@ class DemoSeedInfo:
 
 def seed_lookups(backend: MijnWebwinkelBackend) -> None:
     """Statuses, shipping methods, payment gateways and tax regions (every seed has them)."""
-    for status, text, credit in (
-        (1, "In behandeling", False),
-        (2, "Verzonden", False),
-        (3, "Betaald", False),
-        (6, "Betaald & afgehaald", False),
-        (10, "Creditorder", True),
-    ):
-        backend.add_status(status, text, credit)
+    backend.set_statuses(DEFAULT_ORDER_STATUSES)
     backend.add_shipping_method(
         ShippingMethod("2273", "PostNL pakket", ["NL"], Decimal("4.95"), True, Decimal("50.00"))
     )
@@ -445,22 +444,36 @@ def _seed_orders(backend: MijnWebwinkelBackend, info: DemoSeedInfo) -> None:
         info.order_numbers.append(order.number)
 
 
-def apply_seed(backend: MijnWebwinkelBackend, seed: str) -> DemoSeedInfo | None:
+def apply_seed(
+    backend: MijnWebwinkelBackend,
+    seed: str,
+    order_statuses: Sequence[OrderStatus] | None = None,
+) -> DemoSeedInfo | None:
     """Fill `backend` from a seed name: ``demo``, ``empty`` or a number of articles.
 
     Args:
         backend: An empty backend.
         seed: ``demo``, ``empty`` or digits (e.g. ``100000``).
+        order_statuses: The shop's order status list (None: :data:`DEFAULT_ORDER_STATUSES`).
 
     Returns:
         The demo seed's info, or None for the other seeds.
+
+    Raises:
+        ValueError: An unknown seed, or a status list without the statuses of seeded orders.
     """
+    info: DemoSeedInfo | None = None
     if seed == "demo":
-        return seed_demo(backend)
-    if seed == "empty":
+        info = seed_demo(backend)
+    elif seed == "empty":
         seed_empty(backend)
-        return None
-    if seed.isdigit():
+    elif seed.isdigit():
         seed_numbered(backend, int(seed))
-        return None
-    raise ValueError(f"unknown seed {seed!r}: use demo, empty or a number")
+    else:
+        raise ValueError(f"unknown seed {seed!r}: use demo, empty or a number")
+    if order_statuses is not None:
+        backend.set_statuses(order_statuses)
+        used = sorted({o.status for o in backend.orders.values()} - set(backend.statuses))
+        if used:
+            raise ValueError(f"the {seed} seed's orders use order statuses {used}: include them")
+    return info

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -29,7 +29,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mkmw_emulators.core.faults import FaultConfig, FaultInjector
-from mkmw_emulators.mijnwebwinkel.backend import BackendError, MijnWebwinkelBackend
+from mkmw_emulators.mijnwebwinkel.backend import BackendError, MijnWebwinkelBackend, OrderStatus
 from mkmw_emulators.mijnwebwinkel.routes.articles import ArticleRoutes
 from mkmw_emulators.mijnwebwinkel.routes.categories import CategoryRoutes
 from mkmw_emulators.mijnwebwinkel.routes.common import (
@@ -49,6 +49,7 @@ from mkmw_emulators.mijnwebwinkel.routes.common import (
 from mkmw_emulators.mijnwebwinkel.routes.orders import OrderRoutes
 from mkmw_emulators.mijnwebwinkel.routes.store import StoreRoutes
 from mkmw_emulators.mijnwebwinkel.seeds import DemoSeedInfo, apply_seed
+from mkmw_emulators.mijnwebwinkel.statuses import parse_order_statuses
 
 __all__ = [
     "PROBLEM_TYPE",
@@ -139,6 +140,7 @@ class MijnWebwinkelEmulator(StoreRoutes, ArticleRoutes, CategoryRoutes, OrderRou
             ("GET", "/categories/{category_id:int}/articles", self.get_category_articles, False),
             ("GET", "/orders", self.get_orders, False),
             ("POST", "/orders", self.post_order, False),
+            ("POST", "/orders/credit", self.post_credit_order, False),
             ("GET", "/orders/count", self.get_order_count, False),
             ("GET", "/orders/{order_number:int}", self.get_order, False),
             ("PATCH", "/orders/{order_number:int}", self.patch_order, False),
@@ -238,6 +240,7 @@ def create_emulator(
     faults: FaultConfig | None = None,
     rate_limit: float | None = None,
     live_quirks: bool = False,
+    order_statuses: Sequence[OrderStatus] | str | None = None,
 ) -> MijnWebwinkelEmulator:
     """Build a seeded MijnWebwinkel emulator.
 
@@ -247,13 +250,19 @@ def create_emulator(
         partner_token: The partner token it accepts.
         faults: Latency and fault injection (None: none).
         rate_limit: Requests per second per store before 429 (None: unlimited).
-        live_quirks: Reproduce the live deviations from the spec (API-NOTES.md §1.4).
+        live_quirks: Answer in the shapes the live API is observed to use (API-NOTES.md,
+            "Emulator live mode").
+        order_statuses: The shop's order status list, as records or as text for
+            :func:`~mkmw_emulators.mijnwebwinkel.statuses.parse_order_statuses` (None: the
+            default list, which includes a cancelled status).
 
     Returns:
         The emulator; serve ``emulator.app``.
     """
     backend = MijnWebwinkelBackend()
-    info = apply_seed(backend, str(seed))
+    if isinstance(order_statuses, str):
+        order_statuses = parse_order_statuses(order_statuses)
+    info = apply_seed(backend, str(seed), order_statuses)
     return MijnWebwinkelEmulator(
         backend,
         token=token,

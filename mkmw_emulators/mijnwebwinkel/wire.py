@@ -2,8 +2,8 @@
 
 The request body models live in :mod:`mkmw_emulators.mijnwebwinkel.bodies` and are
 re-exported here under their old names (``wire.OrderPostIn``). The serialisers turn backend
-records into spec-shaped JSON; with ``quirks=True`` they reproduce the live deviations listed
-in API-NOTES.md.
+records into spec-shaped JSON; with ``quirks=True`` they answer in the shapes the live API is
+observed to use (API-NOTES.md, "Emulator live mode", lists each with its evidence).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from mkmw_emulators.mijnwebwinkel.bodies import (  # noqa: F401 (re-exported)
     CategoryPatchIn,
     CategoryPostIn,
     CommentsIn,
+    CreditOrderPostIn,
     DebtorIn,
     DecimalIn,
     ExtraIn,
@@ -114,12 +115,12 @@ def article_json(backend: MijnWebwinkelBackend, article: Article, quirks: bool) 
             for o in variant.option_ids
             if o in option_names
         ]
-        if quirks:
-            options_out: Any = {str(list_id): name for list_id, _, name in chosen}
-        else:
-            options_out = [
-                {"list_id": lid, "option_id": oid, "name": name} for lid, oid, name in chosen
-            ]
+        # Both modes: a list of {list_id, option_id, name}, as the schema says and as a client
+        # aligned with live answers reads it ([PY-SDK] 1.0.2). Only the spec *example* shows
+        # a {"<list id>": "<option name>"} map; no live evidence has that shape.
+        options_out = [
+            {"list_id": lid, "option_id": oid, "name": name} for lid, oid, name in chosen
+        ]
         item: dict[str, Any] = {"id": variant.id, "options": options_out}
         if variant.stock is not None or quirks:
             item["stock"] = variant.stock
@@ -132,6 +133,8 @@ def article_json(backend: MijnWebwinkelBackend, article: Article, quirks: bool) 
             kind: f"https://asset.myonlinestore.com/demo/images/{kind}/{image.id}"
             for kind in ("full", "article", "thumb")
         }
+        # Live ([PY-SDK] ArticleImage, and the spec example): position an int, urls one
+        # object. The schema: position a string, urls an array of {format: url} objects.
         images.append(
             {
                 "position": image.position if quirks else str(image.position),

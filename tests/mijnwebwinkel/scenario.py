@@ -92,7 +92,7 @@ def run_scenario(client: MijnWebwinkelClient, emulator: MijnWebwinkelEmulator) -
     )
     use("list_order_statuses")
     statuses = {s.status: s for s in client.list_order_statuses()}
-    assert set(statuses) == {1, 2, 3, 6, 10} and statuses[10].credit_order
+    assert set(statuses) == {1, 2, 3, 6, 7, 10} and statuses[10].credit_order
     use("list_shipping_methods")
     methods = {m.id: m for m in client.list_shipping_methods()}
     assert methods["2273"].default and methods["2273"].countries == ["NL"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import pickle
 import re
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -181,3 +182,64 @@ def test_concurrent_paging_uses_the_count_and_keeps_order(httpx_mock) -> None:
         ids = [a.id for a in client.iter_articles(concurrency=4)]
     assert ids == list(range(250))
     assert len(httpx_mock.get_requests()) == 1 + 3  # count + pages of 100, 100, 50
+
+
+def test_client_reads_the_live_shapes_of_the_python_sdk(httpx_mock) -> None:
+    """The shapes API-NOTES §9.1 lists for live answers ([PY-SDK] 1.0.2), as raw JSON."""
+    article = {
+        "id": 7,
+        "name": "Shirt",
+        "stock": None,
+        "variants": [
+            {
+                "id": 90001,
+                "options": [
+                    {"list_id": 5001, "option_id": 70001, "name": "Rood"},
+                    {"list_id": 5002, "option_id": 70004, "name": "M"},
+                ],
+                "stock": 3,
+            }
+        ],
+        "images": [
+            {
+                "id": "7e2009bf-0000-4000-8000-000000000001",
+                "position": 1,
+                "urls": {"full": "https://a/f", "article": "https://a/a", "thumb": "https://a/t"},
+            }
+        ],
+    }
+    order = {
+        "number": "1001",
+        "uuid": "af88e19b-a57b-4aae-a92b-f7078454d1e3",
+        "date": "2025-01-01",
+        "time": "12:00:00",
+        "status": 2,
+        "payment": {"gateway_name": "basic", "method_name": "advance", "status": {"id": 1}},
+        "price": {"tax": {"amount": "11.80", "rate": "21.00"}, "total": "68.00"},
+        "orderlines": [
+            {
+                "id": "5e77ab8b-c46f-11ec-9c3c-aaee87cff863",
+                "type": "article",
+                "quantity": 1,
+                "description": "Product",
+                "price": {"amount": "56.198347", "amount_including_tax": "68.00", "rate": "21.00"},
+            }
+        ],
+        "shipping": [{"country": []}],
+        "credited_order_number": 999,
+        "credit_order_numbers": [],
+        "debtor": {"email": "test@example.com", "address": {"invoice": {"name": "T"}}},
+    }
+    httpx_mock.add_response(json=article)
+    httpx_mock.add_response(json=order)
+    with _client() as client:
+        parsed = client.get_article(7)
+        got = client.get_order(1001)
+    assert parsed.stock_managed is False
+    assert parsed.variants[0].option_names() == {5001: "Rood", 5002: "M"}
+    assert [o.option_id for o in parsed.variants[0].options] == [70001, 70004]
+    assert parsed.images[0].position == 1 and parsed.images[0].urls["thumb"] == "https://a/t"
+    assert got.number == 1001 and got.credited_order_number == 999
+    assert got.price is not None and [t.rate for t in got.price.tax] == [Decimal("21.00")]
+    assert got.price.total == Decimal("68.00")
+    assert [s.country for s in got.shipping] == [None]

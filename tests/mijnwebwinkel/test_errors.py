@@ -37,7 +37,7 @@ def test_wrong_store_token_is_401_and_partner_only_endpoints_still_work(base_url
         assert caught.value.status_code == 401
         assert caught.value.problem and caught.value.problem.title == "Unauthorized"
         assert "wrong-store" not in str(caught.value) and "wrong-store" not in repr(caught.value)
-        assert [s.status for s in client.list_order_statuses()] == [1, 2, 3, 6, 10]
+        assert [s.status for s in client.list_order_statuses()] == [1, 2, 3, 6, 7, 10]
         assert client.list_payment_gateways()
 
 

@@ -33,7 +33,7 @@ KNOWN_INTS = sorted(
     | set(BACKEND.orders)
     | {o.id for lst in BACKEND.lists.values() for o in lst.options}
     | {v.id for a in BACKEND.articles.values() for v in a.variants}
-    | {1, 2, 3, 6, 10}
+    | {1, 2, 3, 6, 7, 10}
 )
 SETTINGS = settings(
     max_examples=15,

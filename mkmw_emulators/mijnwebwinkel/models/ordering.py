@@ -179,12 +179,12 @@ class OrderingMixin(OrdersMixin, ArticlesMixin, StoreMixin):
                         f"Unknown payment gateway {gateway}", [("payment.gateway_name", "unknown")]
                     )
             # all checks passed: commit stock and the number
-            for article, variant, quantity in mutations:
-                if variant is not None:
-                    if variant.stock is not None:
-                        variant.stock -= quantity
-                elif article.stock is not None:
-                    article.stock -= quantity
+            article_lines = [line for line in built if line.type == "article"]
+            for line, (article, variant, quantity) in zip(article_lines, mutations, strict=True):
+                target: Article | Variant = variant if variant is not None else article
+                if target.stock is not None:
+                    target.stock -= quantity
+                    line.stock_taken = quantity
             now = created_at or self.now()
             order = Order(
                 number=self.next_order_number,
@@ -218,6 +218,8 @@ class OrderingMixin(OrdersMixin, ArticlesMixin, StoreMixin):
             )
             self.next_order_number += 1
             self.orders[order.number] = order
+            if self.is_cancelled(order):  # placed as cancelled: nothing stays taken (INFERRED)
+                self._give_back_stock(order)
             return order
 
     def _build_line(

@@ -60,6 +60,58 @@ class OrderRoutes(RouteHelpers):
             internal_comment=body.comments.internal if body.comments else None,
             reference=body.reference,
             offline_location_id=body.offline_location_id,
+            override_stock=bool(self._bool(call, "override_stock", False)),
+        )
+        return wire.order_json(self.backend, order, self.live_quirks)
+
+    async def post_credit_order(self, call: _Call) -> Any:
+        body: wire.CreditOrderPostIn = self._parse(wire.CreditOrderPostIn, call.body)
+        lines: list[dict[str, Any]] = []
+        for index, line in enumerate(body.orderlines):
+            where = f"orderlines[{index}]"
+            if line.price_override is not None:  # INFERRED: a credit returns original prices
+                raise Invalid(
+                    "price_override is not available on credit orders",
+                    [(f"{where}.price_override", "not allowed")],
+                )
+            if line.type == "article":
+                if not line.articles or len(line.articles) != 1:
+                    raise Invalid(
+                        "Article lines need exactly one article",
+                        [(f"{where}.articles", "required")],
+                    )
+                chosen = line.articles[0]
+                lines.append(
+                    {
+                        "type": "article",
+                        "article_id": chosen.id,
+                        "quantity": line.quantity,
+                        "option_ids": [o.list_option_id for o in chosen.options or []],
+                    }
+                )
+            else:
+                unit = line.unit_price
+                lines.append(
+                    {
+                        "type": "custom",
+                        "description": line.description or "",
+                        "quantity": line.quantity,
+                        "unit_price_excl": unit.amount if unit else None,
+                        "unit_price_incl": unit.amount_including_tax if unit else None,
+                    }
+                )
+        order = self.backend.add_credit_order(
+            body.credited_order_number,
+            body.status,
+            lines,
+            archived=bool(body.archived),
+            comment_customer=(body.comments.customer or "") if body.comments else "",
+            comment_internal=(body.comments.internal or "") if body.comments else "",
+            payment_costs=body.payment_costs,
+            shipping_costs=body.shipping_costs,
+            offline_location_id=body.offline_location_id,
+            mutate_stock=bool(self._bool(call, "mutate_stock", True)),
+            partner="mkmw-flows",
         )
         return wire.order_json(self.backend, order, self.live_quirks)
 
