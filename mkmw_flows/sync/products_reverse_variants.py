@@ -109,6 +109,23 @@ class VariantProducts:
                 f"SKU {sku}: {exc}",
                 hold=True,
             ), []
+        if (
+            existing is not None
+            and product_binding is None
+            and existing.articles
+            and not any(p.number is not None for p in plans)
+        ):
+            # a product with this number that shares no variant: another product, not ours
+            return RecordResult(
+                "product",
+                sku,
+                Outcome.SKIPPED,
+                Reason.SKU_DUPLICATE,
+                f"Shop article {shop.name!r} has SKU {sku}, but MplusKASSA product {number} "
+                "holds other articles (no colour and size in common); give the shop article "
+                "the number of a free product or of the product it belongs to.",
+                hold=True,
+            ), []
         product_mapped = {k: v for k, v in plans[0].mapped.items() if k in _PRODUCT_FIELDS}
         product_hashes = _unprefixed(product_binding)
         if existing is None:

@@ -119,3 +119,26 @@ def test_existing_product_is_matched_by_colour_and_size(
     }
     assert {int(b.mplus_key): b.extra["variant_id"] for b in bound} == expected
     assert set(emulators.mplus.backend.product_articles[number]) == before
+
+
+def test_a_sku_of_another_product_is_refused_not_merged(
+    emulators: EmulatorPair, make_integration: Make
+) -> None:
+    shop = emulators.shop.backend
+    colours = shop.create_list("Kleur", [("Geel", "0.00")], "Mok")
+    shop.add_article(
+        "Mok",
+        sku="201",  # a coffee product in MplusKASSA, no colours
+        price=Decimal("7.50"),
+        lists=[{"id": colours.id, "options": [{"id": o.id} for o in colours.options]}],
+    )
+    name, block = make_integration(emulators, save=True, products={"direction": "shop_to_mplus"})
+    before = list(emulators.mplus.backend.product_articles[201])
+    summary = sync_products(name, skus=["201"])
+    assert summary["counts"]["skipped"] == 1
+    assert sum(emulators.mplus.counters.writes.values()) == 0
+    assert emulators.mplus.backend.product_articles[201] == before
+    (entry,) = StateStore(block.state_database_url).ledger(
+        integration=name, reason_code="SKU_DUPLICATE"
+    )
+    assert "product 201" in entry.message
