@@ -5,7 +5,9 @@ knows (so a shop owner writes thresholds, not trigger syntax):
 
 * ``run-failed``: any mkmw flow run failed or crashed (which integration, which flow, why);
 * ``not-completed``: a flow has not completed for ``within_minutes`` (proactive);
-* ``failed-records``: a run recorded more than ``more_than`` failed records;
+* ``held-reason``: records were held for a reason that had no held records before (once per
+  integration, flow and reason, not again every run while they stay held), with the fix;
+* ``failed-records``: a run recorded more than ``more_than`` failed records (volume);
 * ``stock-drift``: reconciliation found more than ``more_than`` articles out of step.
 
 An entry with a ``trigger:`` (Prefect's own automation syntax) is taken as it is. Values may be
@@ -42,10 +44,10 @@ RUN_FAILED_BODY = """\
 The {{ flow.name }} run {{ flow_run.name }} for integration \
 {{ flow_run.parameters.integration }} ended {{ flow_run.state.name }}.
 Why: {{ flow_run.state.message }}
-Deployment: {{ deployment.name }}
-Open it: {{ flow_run | ui_url }}
-Records that failed are held and taken again on the next run; see `mkmw ledger show \
---integration {{ flow_run.parameters.integration }} --run {{ flow_run.id }}`."""
+{% if deployment %}Deployment: {{ deployment.name }}
+{% endif %}Open it: {{ flow_run | ui_url }}
+The run stopped before it finished; its log in the Prefect UI has the full error. The next \
+scheduled run starts again from where the last finished run left off."""
 
 NOT_COMPLETED_SUBJECT = (
     "mkmw: {{ labels.mkmw.flow }} for {{ labels.prefect.resource.name }} has not completed"
@@ -66,6 +68,23 @@ Top reasons: {% for code, n in event.payload.failed_reasons | dictsort(by='value
 reverse=true) %}{{ code }} ({{ n }}){% if not loop.last %}, {% endif %}{% endfor %}
 They are held and taken again on the next run; after fixing the cause, `mkmw retry \
 --integration {{ event.payload.integration }} --reason CODE` takes them at once."""
+
+HELD_REASON_SUBJECT = (
+    "mkmw: {{ event.payload.count }} {{ event.payload.flow }} record(s) held for "
+    "{{ event.payload.reason }} in {{ event.payload.integration }}"
+)
+HELD_REASON_BODY = """\
+The {{ event.payload.flow }} run for integration {{ event.payload.integration }} held \
+{{ event.payload.count }} record(s) for a reason that held none before: \
+{{ event.payload.reason }}.
+What it means: {{ event.payload.explanation }}
+What to do: {{ event.payload.fix }}
+Records: {{ event.payload.examples | join(', ') }}{% if event.payload.count > \
+event.payload.examples | length %} and {{ event.payload.count - event.payload.examples | length \
+}} more{% endif %} (each with its message in the run's log and in `mkmw ledger show`)
+They stay held and are taken again by later runs; this alert does not repeat while records \
+of this reason stay held. All of them: `mkmw ledger show --integration \
+{{ event.payload.integration }} --run {{ event.payload.run_id }}`."""
 
 DRIFT_SUBJECT = (
     "mkmw: stock drift in {{ event.payload.drift }} articles for {{ event.payload.integration }}"
@@ -212,6 +231,16 @@ def build_automation(
         }
         body = NOT_COMPLETED_BODY.replace("{minutes}", str(int(within.total_seconds() // 60)))
         data["actions"] = [_notify(entry, block_id, NOT_COMPLETED_SUBJECT, body)]
+    elif kind == "held-reason":
+        data["trigger"] = {
+            "type": "event",
+            "posture": "Reactive",
+            "expect": ["mkmw.records.held.new"],
+            "match": {"prefect.resource.id": "mkmw.integration.*"},
+            "threshold": 1,
+            "within": 0,
+        }
+        data["actions"] = [_notify(entry, block_id, HELD_REASON_SUBJECT, HELD_REASON_BODY)]
     elif kind == "failed-records":
         more_than = _count(entry.get("more_than"), where, "more_than")
         data["trigger"] = {
@@ -243,8 +272,8 @@ def build_automation(
         data["actions"] = [_notify(entry, block_id, DRIFT_SUBJECT, DRIFT_BODY)]
     else:
         raise AutomationFileError(
-            f"{where}: unknown kind {kind!r} (run-failed, not-completed, failed-records, "
-            "stock-drift, or give a trigger:)"
+            f"{where}: unknown kind {kind!r} (run-failed, not-completed, held-reason, "
+            "failed-records, stock-drift, or give a trigger:)"
         )
     try:
         return AutomationCore.model_validate(data)

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
+from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
+from prefect.states import Completed
 
 from mkmw_flows.blocks import Integration
 from mkmw_flows.budget import throttle
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.reasons import EXPLANATIONS, Reason
-from mkmw_flows.sync.report import RunReport
+from mkmw_flows.sync.reasons import explain
+from mkmw_flows.sync.report import RecordResult, RunReport, held_reasons
+
+#: Held and failed records logged one by one per run; the rest in one line.
+LOG_RECORDS = 50
+#: Record keys named in a "new reason" event.
+EXAMPLE_KEYS = 5
 
 
 def load_integration(name: str) -> Integration:
@@ -66,6 +76,8 @@ def sync_context(
         report=RunReport(flow=flow, integration=name, run_id=current_run_id(), dry_run=dry_run),
         dry_run=dry_run,
     )
+    if not dry_run:  # what was held before, so a reason held for the first time can alert
+        ctx.report.held_before = held_reasons(ctx.store, name)
     if block.api_budget:  # one budget per system, shared with every other run
         ctx.mplus.throttle = throttle(name, "mplus")
         ctx.shop.throttle = throttle(name, "shop")
@@ -102,20 +114,108 @@ def summary_markdown(report: RunReport, calls: dict[str, int] | None = None) -> 
             lines.append(f"| … | | | {len(problems) - 500} more in `mkmw ledger show` |")
         lines += ["", "## What the reasons mean", ""]
         for code in sorted({r.reason for r in problems if r.reason}):
-            lines.append(f"- **{code}**: {EXPLANATIONS.get(Reason(code), '')}")
+            explanation, fix = explain(code)
+            lines.append(f"- **{code}**: {explanation}" + (f" What to do: {fix}" if fix else ""))
     return "\n".join(lines)
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    try:
+        return get_run_logger()
+    except MissingContextError:  # publish_report called outside a run (tools, tests)
+        return logging.getLogger("mkmw_flows")
+
+
+def log_problems(report: RunReport, limit: int = LOG_RECORDS) -> int:
+    """Log each held or failed record at WARNING with its key, reason and fix; return how many.
+
+    At most `limit` records are logged one by one; the rest go in one line per run (with
+    their reasons and each reason's fix), so a run with 10,000 failures does not flood the log.
+    """
+    logger = _logger()
+    problems = report.attention()
+    if not problems:
+        return 0
+    verb = "would be held" if report.dry_run else None
+    for r in problems[:limit]:
+        _, fix = explain(r.reason)
+        state = verb or ("held" if r.hold else "failed")
+        code = r.reason.value if r.reason else "NO_REASON"
+        logger.warning(
+            "%s %s %s [%s]: %s Fix: %s", r.entity, r.key, state, code, r.message, fix or "-"
+        )
+    rest = problems[limit:]
+    if rest:
+        shown = {r.reason for r in problems[:limit]}
+        reasons = Counter(r.reason.value if r.reason else "NO_REASON" for r in rest)
+        logger.warning(
+            "... and %d more held or failed records (%s); all of them: `mkmw ledger show "
+            "--integration %s --run %s`",
+            len(rest),
+            ", ".join(f"{code} ×{n}" for code, n in reasons.most_common()),
+            report.integration,
+            report.run_id,
+        )
+        for code in sorted({r.reason for r in rest if r.reason} - shown):
+            logger.warning("%s: %s Fix: %s", code.value, *explain(code))
+    return len(problems)
+
+
+def final_state(report: RunReport, summary: dict[str, Any]) -> dict[str, Any]:
+    """What a flow returns: its summary, as a state that says what the run left behind.
+
+    A clean run returns the summary (plain Completed). A run that held or failed records
+    returns ``Completed(name="Held" | "Partly failed", message="5 of 6 orders held: ...")``
+    and a dry run ``Completed(name="Dry run", message="Plan only, ...")``, so the Prefect
+    runs list tells them apart. Callers of the flow still get the summary: Prefect unwraps
+    a returned state's data.
+    """
+    name, message = report.verdict()
+    if name is None:
+        return summary
+    # Typed as the summary: the engine, not the caller, sees the state.
+    return cast(dict[str, Any], Completed(data=summary, name=name, message=message))
+
+
+def _emit_new_reasons(report: RunReport, resource: dict[str, str]) -> None:
+    """One ``mkmw.records.held.new`` per reason that had no held record before this run.
+
+    Notifications leave Prefect (Slack, e-mail), so the payload carries no record messages
+    (they may quote an e-mail address) and no keys that are e-mail addresses.
+    """
+    new: dict[str, list[RecordResult]] = report.new_held_reasons()
+    for code, records in new.items():
+        explanation, fix = explain(code)
+        examples = [r.key for r in records if "@" not in r.key][:EXAMPLE_KEYS]
+        emit_event(
+            event="mkmw.records.held.new",
+            resource={**resource, "mkmw.reason": code, "mkmw.integration": report.integration},
+            payload={
+                "flow": report.flow,
+                "integration": report.integration,
+                "run_id": report.run_id,
+                "reason": code,
+                "count": len(records),
+                "examples": examples,
+                "explanation": explanation,
+                "fix": fix,
+            },
+        )
 
 
 def publish_report(
     report: RunReport, *, calls: dict[str, int] | None = None, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Publish a run's table and markdown artifacts and its events; return the summary.
+    """Publish a run's artifacts, log and events; return the summary.
 
     The artifacts have a key per integration and flow, so the Prefect UI's artifacts page
-    shows the latest state of each flow. Events: ``mkmw.sync.completed`` with the counts and
-    ``mkmw.records.failed`` per reason code with failures.
+    shows the latest state of each flow. Each held or failed record is logged at WARNING
+    (bounded, see :func:`log_problems`). Events: ``mkmw.sync.completed`` with the counts,
+    ``mkmw.records.failed`` per reason code with failures, and ``mkmw.records.held.new`` per
+    reason held for the first time (not while records of that reason were already held).
     """
     counts = report.counts()
+    log_problems(report)
     key = artifact_key(report.integration, report.flow)
     rows = [{"outcome": k, "records": v} for k, v in counts.items()]
     create_table_artifact(key=key, table=rows, description=f"{report.flow}: records by outcome")
@@ -137,6 +237,8 @@ def publish_report(
         "calls": calls or {},
         **(extra or {}),
     }
+    state_name, state_message = report.verdict()
+    payload["state"] = {"name": state_name or "Completed", "message": state_message}
     # The failed count as a label lets an automation match "more than N" (labels only).
     completed_resource = {**resource, "mkmw.failed": str(counts.get(Outcome.FAILED.value, 0))}
     payload["failed_reasons"] = report.reasons(Outcome.FAILED)
@@ -147,4 +249,8 @@ def publish_report(
             resource={**resource, "mkmw.reason": code},
             payload={"flow": report.flow, "reason": code, "count": number},
         )
+    _emit_new_reasons(report, resource)
+    if state_name is not None:
+        log = _logger().info if report.dry_run else _logger().warning
+        log("%s: %s", state_name, state_message)
     return payload

@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from mkmw_flows.flows.common import artifact_key, publish_report, sync_context
+from mkmw_flows.flows.common import artifact_key, final_state, publish_report, sync_context
 from mkmw_flows.sync.orders import FLOW, BatchFunction, run_shop_to_mplus
 from mkmw_flows.sync.orders_reverse import REVERSE_FLOW, run_mplus_to_shop
 from mkmw_flows.sync.report import RecordResult, RunReport
@@ -60,7 +60,9 @@ def sync_orders(
             reverse direction).
 
     Returns:
-        The run's summary (counts, calls, direction).
+        The run's summary (counts, calls, direction). The run ends Completed, or Completed
+        named "Held" / "Partly failed" with the count and reasons when records were held or
+        failed, or "Dry run" for a plan (see docs/operations.md).
     """
     logger = get_run_logger()
     with sync_context(integration, FLOW, dry_run=dry_run) as ctx:
@@ -82,7 +84,7 @@ def sync_orders(
             extra={"direction": settings.direction},
         )
         logger.info("sync-orders %s (%s): %s", integration, settings.direction, summary["counts"])
-        return summary
+        return final_state(ctx.report, summary)
 
 
 def _publish_plan(report: RunReport, limit: int = 300) -> None:

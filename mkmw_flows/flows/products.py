@@ -14,7 +14,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from mkmw_flows.blocks import Integration
-from mkmw_flows.flows.common import artifact_key, load_integration, publish_report, sync_context
+from mkmw_flows.flows.common import (
+    artifact_key,
+    final_state,
+    load_integration,
+    publish_report,
+    sync_context,
+)
 from mkmw_flows.mplus.models import Product
 from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext
@@ -124,4 +130,5 @@ def _publish(ctx: SyncContext, plans: list[Any], logger: Any) -> dict[str, Any]:
         markdown=plan_markdown(ctx.report),
         description="products: the plan, field by field (old -> new)",
     )
-    return publish_report(ctx.report, calls=ctx.call_counts(), extra={"plans": len(plans)})
+    summary = publish_report(ctx.report, calls=ctx.call_counts(), extra={"plans": len(plans)})
+    return final_state(ctx.report, summary)

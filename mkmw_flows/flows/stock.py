@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
-from mkmw_flows.flows.common import artifact_key, publish_report, sync_context
+from mkmw_flows.flows.common import artifact_key, final_state, publish_report, sync_context
 from mkmw_flows.mplus.models import StockLevel
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.report import RunReport
@@ -109,7 +109,7 @@ def sync_stock(
         }
         summary = publish_report(ctx.report, calls=ctx.call_counts(), extra=extra)
         logger.info("sync-stock %s: %s", integration, summary["counts"])
-        return summary
+        return final_state(ctx.report, summary)
 
 
 def _note(read: StockRead, run: StockRun) -> str:
@@ -220,4 +220,5 @@ def reconcile_stock(integration: str = "default", heal: bool = False) -> dict[st
         ctx.report.notes.append(
             "Drift: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
         )
-        return publish_report(ctx.report, calls=ctx.call_counts(), extra={"drift": counts})
+        summary = publish_report(ctx.report, calls=ctx.call_counts(), extra={"drift": counts})
+        return final_state(ctx.report, summary)

@@ -1,7 +1,9 @@
 """Reason codes of the ledger, each with the plain-language explanation a shop owner reads.
 
 Flows record a skipped or failed record with one of these codes and a message that names the
-record and what to do. ``mkmw retry --reason CODE`` takes held records of a code again.
+record and what to do. :data:`EXPLANATIONS` says what a code means and :data:`FIXES` what to do
+about it; logs, summaries and alerts show both. ``mkmw retry --reason CODE`` takes held records
+of a code again.
 """
 
 from __future__ import annotations
@@ -81,3 +83,82 @@ EXPLANATIONS: dict[Reason, str] = {
     Reason.IN_PROGRESS_ELSEWHERE: "Another run of the same flow was working on this record at "
     "the same moment; it is left to that run (and taken by the next run if that one stopped).",
 }
+
+_RETRY = "then `mkmw retry --reason {code}` has the next run take the held records again"
+
+#: What to do about each code: the fix a shop owner reads in the run log, summary and alert.
+FIXES: dict[Reason, str] = {
+    Reason.SKU_NOT_NUMERIC: "Give the article a numeric SKU in the shop (or leave it out with the "
+    "products filters).",
+    Reason.SKU_DUPLICATE: "Give each article its own SKU, in the shop or in MplusKASSA.",
+    Reason.PRODUCT_MISSING: "Create the article in MplusKASSA (or run sync-products), "
+    + _RETRY.format(code="PRODUCT_MISSING")
+    + ".",
+    Reason.VARIANT_UNMATCHED: "Make the variant's options match a MplusKASSA article (colour/"
+    "size), or set the products settings' variant_axes.",
+    Reason.VAT_UNMAPPED: 'Add the VAT rate to the orders settings\' vat_codes (e.g. "21": 1 or '
+    '"BE:21": 1), ' + _RETRY.format(code="VAT_UNMAPPED") + ".",
+    Reason.SHIPPING_UNMAPPED: "Add the shipping method to the orders settings' "
+    "shipping_articles (method -> MplusKASSA article number), "
+    + _RETRY.format(code="SHIPPING_UNMAPPED")
+    + ".",
+    Reason.PAYMENT_UNMAPPED: "Add the payment method to the orders settings' payment_methods "
+    '(e.g. "mollie:ideal": "IDEAL"), ' + _RETRY.format(code="PAYMENT_UNMAPPED") + ".",
+    Reason.COUNTRY_UNKNOWN: "Correct the country of the address in the shop order, "
+    + _RETRY.format(code="COUNTRY_UNKNOWN")
+    + ".",
+    Reason.MISSING_EMAIL: "Add an e-mail address to the order in the shop, or set the orders "
+    "settings' default_debtor.",
+    Reason.INVALID_EMAIL: "Correct the customer's e-mail address in the shop, "
+    + _RETRY.format(code="INVALID_EMAIL")
+    + ".",
+    Reason.INVALID_QUANTITY: "Correct the quantity in the source record.",
+    Reason.INVALID_PRICE: "Correct the price in the source record (no negative prices, at most "
+    "the decimals the systems keep).",
+    Reason.TOTAL_MISMATCH: "Check the order's lines, discounts and shipping in the shop; set the "
+    "orders settings' rounding_article for cent differences.",
+    Reason.FIELD_CONFLICT: "Nothing, unless the target's value is wrong: then correct it there.",
+    Reason.FILTERED_OUT: "Nothing, unless the record should sync: then change the filters.",
+    Reason.ALREADY_EXISTS: "Nothing: the record was linked to the existing one.",
+    Reason.STATUS_NOT_IMPORTED: "Nothing, unless such orders should be imported: then add the "
+    "status to the orders settings' statuses_to_import.",
+    Reason.STOCK_ARTICLE_UNKNOWN: "Create the article in the shop with this SKU (or run "
+    "sync-products).",
+    Reason.STOCK_UNMANAGED: "Nothing, unless the shop should track it: switch stock management on "
+    "for the article in the shop.",
+    Reason.STOCK_DRIFT: "Run reconcile-stock with heal to correct the shop, and look for who "
+    "edits stock in the shop.",
+    Reason.MAPPING_ERROR: "Read the message: correct the field map in the settings or the "
+    "record's source value, " + _RETRY.format(code="MAPPING_ERROR") + ".",
+    Reason.REJECTED_BY_MPLUS: "Read MplusKASSA's message in the log; correct the record or the "
+    "settings, " + _RETRY.format(code="REJECTED_BY_MPLUS") + ".",
+    Reason.REJECTED_BY_SHOP: "Read the shop's message in the log; correct the record or the "
+    "settings, " + _RETRY.format(code="REJECTED_BY_SHOP") + ".",
+    Reason.API_UNAVAILABLE: "Usually nothing: the next run takes it again. If it keeps coming "
+    "back, check the system's status and the credentials in the Integration block.",
+    Reason.DIRECTION_INACTIVE: "Nothing, unless this direction should sync: then set it in the "
+    "flow's settings (direction).",
+    Reason.ROUNDING_LINE: "Nothing: the difference is booked on the rounding article.",
+    Reason.CANCELLED_IN_SHOP: "Nothing: a cancelled order is not imported.",
+    Reason.OPTION_LIST_MISSING: "Make the option list in the shop's back office and set its id in "
+    "the products settings (option_lists), " + _RETRY.format(code="OPTION_LIST_MISSING") + ".",
+    Reason.IN_PROGRESS_ELSEWHERE: "Nothing: the next run takes it if the other run did not.",
+}
+
+
+def explain(code: str | Reason | None) -> tuple[str, str]:
+    """The explanation and the fix of a reason code; empty texts for an unknown code.
+
+    Args:
+        code: A reason code as stored in the ledger (or None).
+
+    Returns:
+        ``(explanation, fix)``.
+    """
+    try:
+        reason = Reason(code) if code is not None else None
+    except ValueError:
+        reason = None
+    if reason is None:
+        return "", ""
+    return EXPLANATIONS.get(reason, ""), FIXES.get(reason, "")

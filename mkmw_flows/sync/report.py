@@ -7,9 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session, select
+
 from mkmw_flows.mapping import FieldChange
-from mkmw_flows.state import LedgerEntry, Outcome, StateStore, StoreTransaction
+from mkmw_flows.state import HeldRecord, LedgerEntry, Outcome, StateStore, StoreTransaction
 from mkmw_flows.sync.reasons import Reason
+
+#: At most this many reason codes are named in a run's state message.
+MESSAGE_REASONS = 8
 
 
 @dataclass
@@ -51,6 +56,8 @@ class RunReport:
     dry_run: bool = False
     results: list[RecordResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: ``(flow, reason code)`` pairs with held records when the run started (None: unknown).
+    held_before: set[tuple[str, str]] | None = None
 
     def add(self, result: RecordResult) -> RecordResult:
         """Record one result (and return it)."""
@@ -80,6 +87,52 @@ class RunReport:
         """Skipped and failed records."""
         return [r for r in self.results if r.outcome in (Outcome.SKIPPED, Outcome.FAILED)]
 
+    def attention(self) -> list[RecordResult]:
+        """Records someone should look at: failed ones, and ones held for a later run."""
+        return [r for r in self.results if r.outcome == Outcome.FAILED or r.hold]
+
+    def verdict(self) -> tuple[str | None, str]:
+        """The run's state name and message as the Prefect runs list shows them.
+
+        Returns:
+            ``(None, message)`` for a clean run (plain Completed); ``("Held", ...)`` when
+            every record needing attention is held for a later run; ``("Partly failed", ...)``
+            when some failed without being held; ``("Dry run", ...)`` for a plan. The message
+            names the count per entity and each reason code, e.g.
+            ``5 of 6 orders held: PAYMENT_UNMAPPED ×5``.
+        """
+        problems = self.attention()
+        held = all(r.hold for r in problems)
+        if self.dry_run:
+            counts = {k: v for k, v in self.counts().items() if v}
+            plan = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "no records"
+            text = f"Plan only, nothing written; planned: {plan}"
+            if problems:
+                text += "; " + _problem_text(self.results, problems, "would be held")
+            return "Dry run", text
+        if not problems:
+            return None, ""
+        if held:
+            return "Held", _problem_text(self.results, problems, "held")
+        return "Partly failed", _problem_text(self.results, problems, "failed or held")
+
+    def new_held_reasons(self) -> dict[str, list[RecordResult]]:
+        """Held records per reason code that had no held record of this flow before the run.
+
+        Empty for a dry run, or when :attr:`held_before` was not read.
+        """
+        if self.dry_run or self.held_before is None:
+            return {}
+        found: dict[str, list[RecordResult]] = {}
+        for r in self.results:
+            if (
+                r.hold
+                and r.reason is not None
+                and (self.flow, r.reason.value) not in (self.held_before)
+            ):
+                found.setdefault(r.reason.value, []).append(r)
+        return found
+
     def ledger_entries(self) -> list[LedgerEntry]:
         """The results as ledger models."""
         return [LedgerEntry(**row) for row in self.ledger_rows()]
@@ -102,6 +155,42 @@ class RunReport:
             }
             for r in self.results
         ]
+
+
+def _plural(entity: str, n: int) -> str:
+    if n == 1:
+        return entity
+    if entity == "stock":
+        return "stock levels"
+    if entity.endswith("y"):
+        return entity[:-1] + "ies"
+    return entity + "s"
+
+
+def _problem_text(results: list[RecordResult], problems: list[RecordResult], verb: str) -> str:
+    """``5 of 6 orders held: PAYMENT_UNMAPPED ×5`` (per entity, reasons by count)."""
+    totals = Counter(r.entity for r in results)
+    per_entity = Counter(r.entity for r in problems)
+    parts = [
+        f"{n} of {totals[entity]} {_plural(entity, totals[entity])}"
+        for entity, n in per_entity.most_common()
+    ]
+    reasons = Counter(r.reason.value if r.reason else "NO_REASON" for r in problems)
+    shown = [f"{code} ×{n}" for code, n in reasons.most_common(MESSAGE_REASONS)]
+    if len(reasons) > MESSAGE_REASONS:
+        shown.append(f"{len(reasons) - MESSAGE_REASONS} more reasons")
+    return f"{', '.join(parts)} {verb}: {', '.join(shown)}"
+
+
+def held_reasons(store: StateStore, integration: str) -> set[tuple[str, str]]:
+    """The ``(flow, reason code)`` pairs that have held records for an integration now."""
+    query = (
+        select(HeldRecord.flow, HeldRecord.reason_code)
+        .where(HeldRecord.integration == integration)
+        .distinct()
+    )
+    with Session(store.engine) as session:
+        return {(flow, code) for flow, code in session.exec(query)}
 
 
 def record_outcomes(store: StateStore, report: RunReport, results: list[RecordResult]) -> None:

@@ -25,7 +25,7 @@ from mkmw_flows.automations import (
 from mkmw_flows.cli import app
 from mkmw_flows.flows.common import publish_report
 from mkmw_flows.state import Outcome
-from mkmw_flows.sync.reasons import Reason
+from mkmw_flows.sync.reasons import FIXES, Reason
 from mkmw_flows.sync.report import RecordResult, RunReport
 
 from .localprefect import ROOT, LocalPrefect
@@ -50,6 +50,7 @@ def test_the_file_builds_every_kind_with_thresholds_from_the_environment() -> No
         "mkmw-run-failed",
         "mkmw-orders-stock-not-completed",
         "mkmw-products-not-completed",
+        "mkmw-held-reason",
         "mkmw-failed-records",
         "mkmw-stock-drift",
     }
@@ -59,6 +60,7 @@ def test_the_file_builds_every_kind_with_thresholds_from_the_environment() -> No
     assert stale.posture == "Proactive" and stale.within.total_seconds() == 45 * 60
     records = automations["mkmw-failed-records"].trigger
     assert records.match["mkmw.failed"] == glob_at_least(26)
+    assert automations["mkmw-held-reason"].trigger.expect == {"mkmw.records.held.new"}
     for automation in automations.values():
         assert automation.actions[0].block_document_id == block
     assert read_file(FILE, {}).notification_block == "mkmw-alerts"
@@ -78,6 +80,25 @@ def publishing_flow(failed: int) -> None:
         reason = Reason.VAT_UNMAPPED if n < failed - 1 else Reason.PAYMENT_UNMAPPED
         report.results.append(RecordResult("order", str(n), Outcome.FAILED, reason, "x"))
     report.results.append(RecordResult("order", "ok", Outcome.CREATED))
+    publish_report(report)
+
+
+@flow(name="mkmw-test-held")
+def holding_flow(held_before: list[str]) -> None:
+    """Holds 2 orders for PAYMENT_UNMAPPED, as sync-orders does, given what was held before."""
+    report = RunReport(flow="orders", integration="shop9", run_id="r9")
+    report.held_before = {("orders", code) for code in held_before}
+    for n in ("1001", "1002"):
+        report.results.append(
+            RecordResult(
+                "order",
+                n,
+                Outcome.FAILED,
+                Reason.PAYMENT_UNMAPPED,
+                f"Order {n}: payment method mollie:giropay has no MplusKASSA code.",
+                hold=True,
+            )
+        )
     publish_report(report)
 
 
@@ -145,14 +166,14 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
             app, ["automations", "apply", str(FILE), "--notification-block", "mkmw-test-hook"]
         )
         assert first.exit_code == 0, first.output
-        assert first.output.count("created") == 5
+        assert first.output.count("created") == 6
         second = runner.invoke(
             app, ["automations", "apply", str(FILE), "--notification-block", "mkmw-test-hook"]
         )
         assert second.exit_code == 0, second.output
-        assert second.output.count("unchanged") == 5 and "created" not in second.output
+        assert second.output.count("unchanged") == 6 and "created" not in second.output
         names = [a.name for a in asyncio.run(_automations())]
-        assert sorted(names) == sorted(set(names)) and len(names) == 5
+        assert sorted(names) == sorted(set(names)) and len(names) == 6
 
         # A changed threshold updates in place.
         third = runner.invoke(
@@ -161,7 +182,7 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
             env={"MKMW_ALERT_FAILED_RECORDS": "3"},
         )
         assert "mkmw-failed-records updated" in " ".join(third.output.split())
-        assert len(asyncio.run(_automations())) == 5
+        assert len(asyncio.run(_automations())) == 6
 
         # A failing flow run: the integration block does not exist.
         with pytest.raises(ValueError, match="no Integration block"):
@@ -169,6 +190,18 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
         failed = receiver.wait_for("shop-without-block")
         assert "purge-ledger" in failed["subject"] and "failed" in failed["subject"]
         assert "no Integration block named" in failed["body"]
+        assert "held" not in failed["body"]  # the run failed; it held no records
+
+        # Orders held for a reason held before: no alert. For a new reason: reason and fix.
+        holding_flow(["PAYMENT_UNMAPPED"])
+        holding_flow([])
+        held = receiver.wait_for("shop9")
+        assert "2 orders record(s) held for PAYMENT_UNMAPPED in shop9" in held["subject"]
+        assert FIXES[Reason.PAYMENT_UNMAPPED] in held["body"]
+        assert "PAYMENT_UNMAPPED" in held["body"] and "1001, 1002" in held["body"]
+        assert "mollie:giropay" not in held["body"]  # record messages stay inside Prefect
+        time.sleep(3)  # had the run with the reason held before alerted, it would be here by now
+        assert sum("held for" in m.get("subject", "") for m in receiver.received) == 1
 
         # A run with more failed records than the threshold (3), published as every flow does.
         publishing_flow(4)
