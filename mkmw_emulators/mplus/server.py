@@ -1,10 +1,12 @@
-"""A faithful local MplusKASSA (MplusQapi) server: SOAP wire layer over :mod:`mplus_backend`.
+"""A faithful local MplusKASSA (MplusQapi) server: SOAP wire layer over :mod:`.models`.
 
 Layers, moto style: the backend holds the state and the business semantics; this module is the
-thin wire layer (raw ASGI, SOAP 1.1) that authenticates, parses the request with the schema
-from the vendor WSDL, dispatches on the Body's first child, encodes the answer under the exact
-WSDL response element with the ``ns:`` prefix, and maps backend errors onto SOAP faults; the
-shared :class:`FaultInjector` wraps it all.
+thin wire layer (raw ASGI, SOAP 1.1) that authenticates, reads the request against the schema
+compiled from the vendor WSDL (:mod:`.schema`), dispatches on the Body's first child, writes the
+answer gSOAP style under the exact WSDL response element with the ``ns:`` prefix (:mod:`.soap`),
+and maps backend errors onto SOAP faults; the shared :class:`FaultInjector` wraps it all. The
+emulator shares no wire code with the product's client, so a codec fault cannot hide on both
+sides at once.
 
     emulator = create_emulator(seed="demo")
     with serve(emulator.app) as url:
@@ -23,26 +25,15 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+from lxml import etree
 
 from mkmw_emulators.core.contracts import mplus_wsdl_path
 from mkmw_emulators.core.faults import FaultConfig, FaultInjector
+from mkmw_emulators.mplus import soap
 from mkmw_emulators.mplus.backend import BackendFault, MplusBackend
+from mkmw_emulators.mplus.schema import schema
 from mkmw_emulators.mplus.seeds import seed_backend
-from mkmw_flows.mplus.codec import NS, CodecError, decode, element_type, encode, response_element
-from mkmw_flows.mplus.errors import MplusProtocolError
-from mkmw_flows.mplus.parse import body_child, parse_document
-from mkmw_flows.mplus.wsdl import OPERATIONS
 
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" '
-    'xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
-    f'xmlns:ns="{NS}"><SOAP-ENV:Body>'
-)
-_TAIL = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
 _XML = [(b"content-type", b"text/xml; charset=utf-8"), (b"server", b"gSOAP/2.8 (emulator)")]
 
 #: Operations that change state (counted as writes; eligible for commit-then-drop).
@@ -68,11 +59,7 @@ _OP_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Body[^>]*>\s*<(?:[A-Za-z_][\w.-]*:
 
 def fault_body(code: str, message: str) -> bytes:
     """Return a SOAP 1.1 fault envelope (``SOAP-ENV:Client`` / ``SOAP-ENV:Server``)."""
-    text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return (
-        f"{_HEAD}<SOAP-ENV:Fault><faultcode>SOAP-ENV:{code}</faultcode>"
-        f"<faultstring>{text}</faultstring></SOAP-ENV:Fault>{_TAIL}"
-    ).encode()
+    return soap.fault_document(code, message)
 
 
 def server_fault() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -91,9 +78,40 @@ def is_write(scope: Any, body: bytes) -> bool:
     return scope.get("method") == "POST" and operation_of(body) in WRITE_OPERATIONS
 
 
+_ADDRESS = re.compile(r'(<SOAP:address\s+location=")[^"]*(")')
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
 @lru_cache(maxsize=1)
-def _wsdl_text() -> str:
-    return mplus_wsdl_path().read_text(encoding="utf-8-sig")
+def _wsdl_parts() -> tuple[bytes, bytes]:
+    """The vendor WSDL split around its endpoint address (read once)."""
+    text = mplus_wsdl_path().read_text(encoding="utf-8-sig")
+    match = _ADDRESS.search(text)
+    if match is None:
+        raise RuntimeError("the vendor WSDL has no SOAP:address")
+    return text[: match.end(1)].encode(), text[match.start(2) :].encode()
+
+
+def served_wsdl(base_url: str) -> bytes:
+    """The vendor WSDL with its endpoint address pointing at this emulator (``base_url/``).
+
+    Clients that load ``?wsdl`` (the vendor's older SoapClient client) post to that address.
+    """
+    before, after = _wsdl_parts()
+    return before + base_url.rstrip("/").encode() + b"/" + after
+
+
+def base_url_of(scope: Any) -> str:
+    """The base URL the client used: its Host header when sane, else the bound address."""
+    scheme = scope.get("scheme", "http")
+    for name, value in scope.get("headers") or ():
+        if name == b"host":
+            host = value.decode("latin-1")
+            if _HOST.fullmatch(host):
+                return f"{scheme}://{host}"
+            break
+    host, port = scope.get("server") or ("127.0.0.1", 80)
+    return f"{scheme}://{host}:{port}"
 
 
 def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -180,9 +198,10 @@ class MplusWire:
         self.secret = secret
         self.counters = counters
         self.handlers = _handlers(backend)
-        missing = set(OPERATIONS) - set(self.handlers)
-        if missing:
-            raise RuntimeError(f"operations without a handler: {sorted(missing)}")
+        self.schema = schema()
+        unknown = set(self.handlers) - set(self.schema.operations)
+        if unknown:
+            raise RuntimeError(f"handlers for operations the WSDL lacks: {sorted(unknown)}")
 
     def handle(
         self, method: str, query: str, body: bytes, base_url: str
@@ -191,10 +210,7 @@ class MplusWire:
         params = parse_qs(query, keep_blank_values=True)
         if method == "GET":
             if "wsdl" in params:
-                text = re.sub(
-                    r'(<SOAP:address\s+location=")[^"]*(")', rf"\g<1>{base_url}/\g<2>", _wsdl_text()
-                )
-                return 200, list(_XML), text.encode()
+                return 200, list(_XML), served_wsdl(base_url)
             return (
                 405,
                 [(b"allow", b"POST"), (b"content-type", b"text/plain")],
@@ -217,31 +233,27 @@ class MplusWire:
                 fault_body("Client", "Authentication failed: wrong ident or secret"),
             )
         try:
-            root = parse_document(body)
-            child = body_child(root)
-        except MplusProtocolError as exc:
+            child = soap.body_element(body)
+        except soap.MalformedRequest as exc:
             self.counters.faults["malformed"] += 1
             return 500, list(_XML), fault_body("Client", str(exc))
-        tag = child.tag
-        operation = tag.split("}", 1)[1] if tag.startswith("{") else tag
-        if not tag.startswith("{" + NS + "}") or operation not in self.handlers:
+        operation = soap.operation_name(child)
+        if operation is None or operation not in self.handlers:
             self.counters.faults["unknown-operation"] += 1
-            return 500, list(_XML), fault_body("Client", f"Method '{operation}' not implemented")
+            name = etree.QName(child).localname
+            return 500, list(_XML), fault_body("Client", f"Method '{name}' not implemented")
         self.counters.count(operation, operation in WRITE_OPERATIONS)
         try:
-            request = decode(child, element_type(operation), strict=True)
+            request = soap.read_request(self.schema, operation, child)
             response = self.handlers[operation](request)
-            out = [_HEAD]
-            name = response_element(operation)
-            encode(element_type(name), response, name, "ns", out)
-            out.append(_TAIL)
-        except (CodecError, KeyError, TypeError) as exc:
+            payload = soap.response_document(self.schema, operation, response)
+        except (soap.ValidationError, KeyError, TypeError) as exc:
             self.counters.faults["validation"] += 1
             return 500, list(_XML), fault_body("Client", f"Validation constraint violation: {exc}")
         except BackendFault as exc:
             self.counters.faults[exc.code] += 1
             return 500, list(_XML), fault_body(exc.code, exc.message)
-        return 200, list(_XML), "".join(out).encode("utf-8")
+        return 200, list(_XML), payload
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -254,13 +266,11 @@ class MplusWire:
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
-        host, port = scope.get("server") or ("127.0.0.1", 80)
-        base_url = f"{scope.get('scheme', 'http')}://{host}:{port}"
         status, headers, payload = self.handle(
             scope["method"],
             scope.get("query_string", b"").decode("latin-1"),
             b"".join(chunks),
-            base_url,
+            base_url_of(scope),
         )
         headers = [*headers, (b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
