@@ -55,17 +55,6 @@ OPERATIONS: tuple[str, ...] = (
     "getDeliveryMethods",
     "getBranches",
     "getEmployees",
-    # served by the emulator for the catalogue and stock round trips (issue 13/14)
-    "newArticleGroup",
-    "updateArticleGroup",
-    "getStockHistory",
-    "savePurchaseOrder",
-    "getPurchaseOrders",
-    "savePurchaseDelivery",
-    "getPurchaseDeliveries",
-    "getImages",
-    "getCurrentSyncMarkersV2",
-    "getBranchInformation",
 )
 
 #: Field = (element name, type, minOccurs, maxOccurs with -1 for unbounded).
