@@ -257,7 +257,9 @@ def exercise_every_operation(s: Session) -> None:
         "<urn:request><urn:includeArticleSyncMarker>true</urn:includeArticleSyncMarker>"
         "<urn:includeStockId>true</urn:includeStockId></urn:request>",
     )
-    s.call("getBranchInformation", "<urn:request><urn:branchNumber>1</urn:branchNumber></urn:request>")
+    s.call(
+        "getBranchInformation", "<urn:request><urn:branchNumber>1</urn:branchNumber></urn:request>"
+    )
 
 
 def self_closed_required_strings(raw: bytes, wsdl: WsdlSchema) -> Iterator[str]:
