@@ -48,6 +48,7 @@ WRITE_OPERATIONS = frozenset(
         "payOrderV2",
         "cancelOrder",
         "saveInvoice",
+        "payInvoice",
         "newArticleGroup",
         "updateArticleGroup",
         "savePurchaseOrder",
@@ -151,12 +152,17 @@ def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dic
         "cancelOrder": b.cancel_order,
         "getInvoices": lambda body: b.get_invoices(body["request"]),
         "saveInvoice": b.save_invoice,
+        "getInvoice": lambda body: b.get_invoice(body["invoiceId"]),
+        "findInvoice": lambda body: b.find_invoice(body["extInvoiceId"]),
+        "payInvoice": lambda body: b.pay_invoice(body["request"]),
         "getVatGroupList": lambda body: b.vat_group_list(),
         "getTurnoverGroups": lambda body: b.turnover_group_list(body["request"]),
         "getPaymentMethods": lambda body: b.payment_method_list(),
+        "getPaymentMethodsV2": lambda body: b.payment_methods_v2(body["request"]),
         "getDeliveryMethods": lambda body: b.delivery_method_list(),
         "getBranches": lambda body: b.branch_list(),
         "getEmployees": b.get_employees,
+        "findEmployee": b.find_employee,
     }
 
 

@@ -146,6 +146,15 @@ def fetch_orders(
 
 def eligibility(order: ShopOrder, settings: OrderSyncSettings) -> tuple[Reason, str] | None:
     """Why a not yet imported shop order is left out, or None when it is to be imported."""
+    credited = order.credited_order_number
+    if credited is not None:
+        # a credit order (negative prices) is a return, not a sale: the owner books it
+        return (
+            Reason.CREDIT_ORDER,
+            f"Order {order.number} is a credit order for order {credited}; it is not imported "
+            f"as a sale. Book the return of order {credited} (in MplusKASSA: "
+            f"{settings.ext_order_id_prefix}{credited}) in MplusKASSA.",
+        )
     if order.is_test and not settings.include_test_orders:
         return Reason.FILTERED_OUT, f"Order {order.number} is a test order; test orders are off."
     if order.status in settings.shop_cancelled_statuses():

@@ -43,6 +43,7 @@ class Reason(StrEnum):
     CANCELLED_IN_SHOP = "CANCELLED_IN_SHOP"
     OPTION_LIST_MISSING = "OPTION_LIST_MISSING"
     IN_PROGRESS_ELSEWHERE = "IN_PROGRESS_ELSEWHERE"
+    CREDIT_ORDER = "CREDIT_ORDER"
 
 
 #: What each code means, for summaries and `mkmw ledger show`.
@@ -82,6 +83,8 @@ EXPLANATIONS: dict[Reason, str] = {
     ),
     Reason.IN_PROGRESS_ELSEWHERE: "Another run of the same flow was working on this record at "
     "the same moment; it is left to that run (and taken by the next run if that one stopped).",
+    Reason.CREDIT_ORDER: "The shop order is a credit order (a return or refund of an earlier "
+    "order); it is not imported as a sale, and the credited order is left as it is.",
 }
 
 _RETRY = "then `mkmw retry --reason {code}` has the next run take the held records again"
@@ -143,6 +146,8 @@ FIXES: dict[Reason, str] = {
     Reason.OPTION_LIST_MISSING: "Make the option list in the shop's back office and set its id in "
     "the products settings (option_lists), " + _RETRY.format(code="OPTION_LIST_MISSING") + ".",
     Reason.IN_PROGRESS_ELSEWHERE: "Nothing: the next run takes it if the other run did not.",
+    Reason.CREDIT_ORDER: "Book the return of the credited order in MplusKASSA yourself (a credit "
+    "or return at the till); the message names the credited order.",
 }
 
 

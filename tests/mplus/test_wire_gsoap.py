@@ -158,6 +158,7 @@ def exercise_every_operation(s: Session) -> None:
         f"<urn:relation><urn:relationNumber>{number}</urn:relationNumber><urn:mobile>0612345678</urn:mobile></urn:relation>",
     )
     s.call("getEmployees", "<urn:request></urn:request>")
+    s.call("findEmployee", "<urn:employee><urn:name>superuser</urn:name></urn:employee>")
     # orders: created, the same extOrderId under a new key (already exists), a replay
     first = s.call(
         "createOrderV3",
@@ -212,9 +213,21 @@ def exercise_every_operation(s: Session) -> None:
         "<urn:relationNumber>1</urn:relationNumber><urn:lineList><urn:line><urn:articleNumber>10001</urn:articleNumber>"
         "<urn:data><urn:quantity>2</urn:quantity></urn:data></urn:line></urn:lineList></urn:invoice>",
     )
+    found = s.call("findInvoice", "<urn:extInvoiceId>INV-EXT-1</urn:extInvoiceId>")
+    s.call("findInvoice", "<urn:extInvoiceId>INV-EXT-unknown</urn:extInvoiceId>")
+    s.call("getInvoice", f"<urn:invoiceId>{found.text('invoiceId')}</urn:invoiceId>")
+    s.call(
+        "payInvoice",
+        f"<urn:request><urn:invoiceId>{found.text('invoiceId')}</urn:invoiceId><urn:paymentList>"
+        "<urn:payment><urn:method>PIN</urn:method><urn:amount>100</urn:amount></urn:payment></urn:paymentList></urn:request>",
+    )
     s.call("getVatGroupList")
     s.call("getTurnoverGroups", "<urn:request><urn:onlyActive>true</urn:onlyActive></urn:request>")
     s.call("getPaymentMethods")
+    s.call(
+        "getPaymentMethodsV2",
+        "<urn:request><urn:paymentMethodTypes>PAYMENT-METHOD-TYPE-EFT</urn:paymentMethodTypes></urn:request>",
+    )
     s.call("getDeliveryMethods")
     s.call("getBranches")
     # catalogue and stock operations (article groups, purchasing, history V1, images, markers)

@@ -1,4 +1,9 @@
-"""Invoices (``saveInvoice``, ``getInvoices``) and the line pricing orders share."""
+"""Invoices (``saveInvoice``, ``getInvoices``, ``getInvoice``, ``findInvoice``, ``payInvoice``).
+
+Also the line pricing orders share. An invoice comes from ``saveInvoice`` or from delivering an
+order; ``payInvoice`` adds payments and moves its ``state`` from OUTSTANDING through PARTLY-PAID
+to PAID (API-NOTES.md §2.5; result codes from the WSDL's ``PayInvoiceResult``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,25 @@ from typing import Any
 from mkmw_emulators.mplus.models.catalog import CatalogMixin
 from mkmw_emulators.mplus.models.relations import RelationsMixin
 from mkmw_emulators.mplus.models.state import DEFAULT_LIMIT, MarkerIndex
-from mkmw_emulators.mplus.models.values import excl_vat, mplus_datetime, wire_quantity
+from mkmw_emulators.mplus.models.values import (
+    excl_vat,
+    mplus_date,
+    mplus_datetime,
+    wire_quantity,
+)
+
+
+def invoice_state(paid: int, total: int) -> str:
+    """The ``InvoiceState`` of an invoice with ``paid`` of ``total`` cents paid.
+
+    A credit invoice (negative total) not yet paid out is OUTSTANDING-CREDIT [inferred from the
+    enumeration's name; the WSDL does not document the states].
+    """
+    if total < 0:
+        return "INVOICE-STATE-PAID" if paid <= total else "INVOICE-STATE-OUTSTANDING-CREDIT"
+    if paid >= total:
+        return "INVOICE-STATE-PAID"
+    return "INVOICE-STATE-PARTLY-PAID" if paid > 0 else "INVOICE-STATE-OUTSTANDING"
 
 
 class InvoicesMixin(CatalogMixin, RelationsMixin):
@@ -131,7 +154,7 @@ class InvoicesMixin(CatalogMixin, RelationsMixin):
                 totalExclAmount=total_excl,
                 vatMethod=incoming.get("vatMethod", "VAT-METHOD-INCLUSIVE"),
                 paidAmount=0,
-                state="INVOICE-STATE-OUTSTANDING",
+                state=invoice_state(0, total_incl),
                 finalized=incoming.get("finalized", False),
                 lineList={"line": priced},
             )
@@ -165,3 +188,70 @@ class InvoicesMixin(CatalogMixin, RelationsMixin):
                 if limit and len(out) >= limit:
                     break
             return {"invoiceList": {"invoice": out}}
+
+    def get_invoice(self, invoice_id: str) -> dict[str, Any]:
+        """``getInvoice(invoiceId)`` -> ``GetInvoiceResponse`` (with its lines and payments)."""
+        with self.lock:
+            invoice = self.invoices.get(invoice_id)
+            if invoice is None:
+                return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
+            return {"result": "GET-INVOICE-RESULT-OK", "invoice": copy.deepcopy(invoice)}
+
+    def find_invoice(self, ext_invoice_id: str) -> dict[str, Any]:
+        """``findInvoice(extInvoiceId)`` -> ``GetInvoiceResponse``; an empty id finds nothing."""
+        with self.lock:
+            invoice_id = self.ext_invoice_ids.get(ext_invoice_id) if ext_invoice_id else None
+            if invoice_id is None:
+                return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
+            return self.get_invoice(invoice_id)
+
+    def pay_invoice(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``payInvoice{invoiceId, paymentList}``: OK, FAILED or PAYMENT-TOO-HIGH.
+
+        Each payment needs a known method and is stored on the invoice; ``paidAmount`` and
+        ``state`` follow. Paying more than is outstanding is PAYMENT-TOO-HIGH and changes
+        nothing [inferred: the enumeration names the case, no source shows the exact rule]; a
+        negative amount needs a method that allows negative amounts (``allowNegativeAmount``).
+        """
+        payments = req.get("paymentList", {}).get("payment", [])
+        with self.lock:
+            invoice = self.invoices.get(req["invoiceId"])
+            if invoice is None:
+                return _pay_failed(f"invoice {req['invoiceId']} not found")
+            if not payments:
+                return _pay_failed("the paymentList is empty")
+            methods = {m["method"]: m for m in self.payment_methods}
+            for payment in payments:
+                method = methods.get(payment.get("method", ""))
+                if method is None:
+                    return _pay_failed(f"unknown payment method {payment.get('method')}")
+                if payment.get("amount", 0) < 0 and not method.get("allowNegativeAmount"):
+                    return _pay_failed(
+                        f"payment method {method['method']} does not allow a negative amount"
+                    )
+            total = invoice.get("totalInclAmount", 0)
+            paid = invoice.get("paidAmount", 0)
+            amount = sum(p.get("amount", 0) for p in payments)
+            if (total >= 0 and paid + amount > total) or (total < 0 and paid + amount < total):
+                return {
+                    "result": "PAY-INVOICE-RESULT-PAYMENT-TOO-HIGH",
+                    "errorMessage": f"payment of {amount} exceeds the outstanding "
+                    f"{total - paid} on invoice {invoice['invoiceId']}",
+                }
+            now = self.clock()
+            stored = invoice.setdefault("paymentList", {}).setdefault("payment", [])
+            for payment in payments:
+                record = dict(payment)
+                record.setdefault("paymentId", self._id("payment"))
+                record.setdefault("financialDate", mplus_date(now))
+                record.setdefault("entryTimestamp", mplus_datetime(now))
+                record.setdefault("branchNumber", invoice.get("financialBranchNumber") or 1)
+                stored.append(record)
+            invoice["paidAmount"] = paid + amount
+            invoice["state"] = invoice_state(invoice["paidAmount"], total)
+            self._store_invoice(invoice)
+            return {"result": "PAY-INVOICE-RESULT-OK", "errorMessage": ""}
+
+
+def _pay_failed(message: str) -> dict[str, Any]:
+    return {"result": "PAY-INVOICE-RESULT-FAILED", "errorMessage": message}

@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from mkmw_emulators.mplus.models.exceptions import BackendFault
-from mkmw_emulators.mplus.models.invoices import InvoicesMixin
+from mkmw_emulators.mplus.models.invoices import InvoicesMixin, invoice_state
 from mkmw_emulators.mplus.models.state import DEFAULT_LIMIT, ORIGINAL, REPLAY, MarkerIndex
 from mkmw_emulators.mplus.models.values import mplus_datetime, wire_quantity
 
@@ -226,7 +226,7 @@ class OrdersMixin(InvoicesMixin):
             "totalExclAmount": order["totalExclAmount"],
             "vatMethod": order["vatMethod"],
             "paidAmount": order["prepaidAmount"],
-            "state": "INVOICE-STATE-PAID" if order["fullyPaid"] else "INVOICE-STATE-PARTLY-PAID",
+            "state": invoice_state(order["prepaidAmount"], order["totalInclAmount"]),
             "finalized": True,
             "lineList": copy.deepcopy(order["lineList"]),
             "paymentList": copy.deepcopy(order["paymentList"]),

@@ -151,6 +151,32 @@ class ReferenceMixin(BackendState):
     def payment_method_list(self) -> dict[str, Any]:
         return {"paymentMethodList": {"paymentMethod": list(self.payment_methods)}}
 
+    def payment_methods_v2(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``getPaymentMethodsV2``: the payment methods, filtered by type and account number.
+
+        ``paymentMethodTypes`` keeps the methods of those types and ``accountNumber`` those on
+        that ledger account (both optional). ``bpeConfiguration`` and ``giftcardType`` are
+        only sent when asked for (``includeBpeConfiguration``, ``includeGiftcardType``).
+        [inferred from the request's field names; the WSDL documents none of them]
+        """
+        types = set(req.get("paymentMethodTypes", ()))
+        account = req.get("accountNumber")
+        drop = {
+            name
+            for name, flag in (
+                ("bpeConfiguration", "includeBpeConfiguration"),
+                ("giftcardType", "includeGiftcardType"),
+            )
+            if not req.get(flag, False)
+        }
+        out = [
+            {k: v for k, v in method.items() if k not in drop}
+            for method in self.payment_methods
+            if (not types or method.get("type") in types)
+            and (account is None or method.get("accountNumber") == account)
+        ]
+        return {"paymentMethodList": {"paymentMethod": out}}
+
     def delivery_method_list(self) -> dict[str, Any]:
         return {"deliveryMethodList": {"deliveryMethod": list(self.delivery_methods)}}
 

@@ -7,6 +7,21 @@ from typing import Any
 from mkmw_emulators.mplus.models.reference import ReferenceMixin
 from mkmw_emulators.mplus.models.state import DEFAULT_LIMIT, RELATIONS_CAP, MarkerIndex
 
+#: Employee fields ``findEmployee`` searches, like ``findRelation``: case-insensitive and partial
+#: [inferred: the WSDL documents no rule for findEmployee; the relation search's per dev docs].
+_EMPLOYEE_SEARCH = (
+    "extEmployeeId",
+    "name",
+    "username",
+    "phoneWork",
+    "phoneHome",
+    "phoneMobile",
+    "email",
+    "bankAccountNumber",
+    "extraText",
+    "personNumber",
+)
+
 _RELATION_SEARCH = (
     "extRelationId",
     "name",
@@ -205,3 +220,30 @@ class RelationsMixin(ReferenceMixin):
                     self.employees[n] for n in sorted(self.employees) if not numbers or n in numbers
                 ]
             return {"employeeList": {"employee": out}}
+
+    def find_employee(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``findEmployee{employee}`` -> ``FindEmployeeResponse``: one employee, by example.
+
+        ``employeeNumber`` finds that employee; otherwise every non-empty searchable text field
+        must match (case-insensitive, partial), the lowest employee number first. No search
+        terms find nothing.
+        """
+        query = body.get("employee") or {}
+        with self.lock:
+            if query.get("employeeNumber"):
+                found = self.employees.get(query["employeeNumber"])
+                if found is None:
+                    return {"result": "FIND-EMPLOYEE-RESULT-NOT-FOUND"}
+                return {"result": "FIND-EMPLOYEE-RESULT-OK", "employee": dict(found)}
+            terms = {
+                k: v.casefold()
+                for k, v in query.items()
+                if k in _EMPLOYEE_SEARCH and isinstance(v, str) and v
+            }
+            if not terms:
+                return {"result": "FIND-EMPLOYEE-RESULT-NOT-FOUND"}
+            for number in sorted(self.employees):
+                employee = self.employees[number]
+                if all(t in str(employee.get(k) or "").casefold() for k, t in terms.items()):
+                    return {"result": "FIND-EMPLOYEE-RESULT-OK", "employee": dict(employee)}
+            return {"result": "FIND-EMPLOYEE-RESULT-NOT-FOUND"}
