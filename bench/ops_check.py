@@ -29,7 +29,13 @@ def main() -> None:
     with EmulatorPair(mplus_seed=str(n), shop_seed=str(n)) as pair:
         block = Integration(
             **pair.credentials(),
-            orders={"vat_codes": {"21": 1, "9": 2, "0": 3}},
+            orders={
+                "vat_codes": [
+                    {"rate": 21, "vat_code": 1},
+                    {"rate": 9, "vat_code": 2},
+                    {"rate": 0, "vat_code": 3},
+                ]
+            },
             stock={"branches": [1]},
         )
         started = time.perf_counter()

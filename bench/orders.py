@@ -40,9 +40,13 @@ from mkmw_flows.sync.report import RunReport
 NAME = "bench"
 GIFT_CARDS = (1025, 1026, 1027)  # SKUs 20033-20035, stock not managed
 SETTINGS: dict[str, Any] = {
-    "vat_codes": {"21": 1, "9": 2, "0": 3},
-    "shipping_articles": {"PostNL pakket": 999},
-    "payment_methods": {"ideal": "IDEAL"},
+    "vat_codes": [
+        {"rate": 21, "vat_code": 1},
+        {"rate": 9, "vat_code": 2},
+        {"rate": 0, "vat_code": 3},
+    ],
+    "shipping_articles": [{"shop_method": "PostNL pakket", "article_number": 999}],
+    "payment_methods": [{"shop_method": "ideal", "mplus_method": "IDEAL"}],
     "status_write_back": {"imported": 1},
     "statuses_to_import": [3],
     "backfill_days": 30,

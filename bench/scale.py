@@ -41,8 +41,12 @@ from mkmw_flows.sync.report import RunReport
 
 GIFT_CARDS = (1025, 1026, 1027)
 SETTINGS: dict[str, Any] = {
-    "vat_codes": {"21": 1, "9": 2, "0": 3},
-    "payment_methods": {"ideal": "IDEAL"},
+    "vat_codes": [
+        {"rate": 21, "vat_code": 1},
+        {"rate": 9, "vat_code": 2},
+        {"rate": 0, "vat_code": 3},
+    ],
+    "payment_methods": [{"shop_method": "ideal", "mplus_method": "IDEAL"}],
     "backfill_days": 30,
 }
 

@@ -6,7 +6,7 @@ One :class:`Integration` block per shop nests everything a flow needs; every flo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from prefect.blocks.core import Block
 from pydantic import Field, SecretStr, field_validator
@@ -21,6 +21,31 @@ if TYPE_CHECKING:
     from mkmw_flows.mplus.client import MplusClient
 
 
+#: The ``language`` values of the Connect API (components.parameters.language-query).
+ShopLanguage = Literal[
+    "nl_NL",
+    "en_GB",
+    "de_DE",
+    "fr_FR",
+    "es_ES",
+    "en_US",
+    "pt_PT",
+    "it_IT",
+    "da_DK",
+    "sv_SE",
+    "no_NO",
+    "tr_TR",
+    "pl_PL",
+]
+
+
+def _not_empty(value: Any) -> Any:
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(text, str) and not text.strip():
+        raise ValueError("required: it is empty")
+    return value
+
+
 class MplusKassaCredentials(Block):
     """How to reach one MplusKASSA installation (the MplusQapi SOAP API)."""
 
@@ -30,23 +55,38 @@ class MplusKassaCredentials(Block):
 
     url: str = Field(
         default="https://api.mpluskassa.nl:45166",
+        title="API URL",
+        pattern=r"^https?://\S+$",
         description="Base URL of the MplusQapi endpoint, with its port.",
     )
     ident: str = Field(
-        default="", description="The API ident MplusKASSA issued for this connection."
+        title="Ident",
+        min_length=1,
+        description="The API ident MplusKASSA issued for this connection.",
     )
     secret: SecretStr = Field(
-        default=SecretStr(""), description="The API secret that goes with the ident."
+        title="Secret", min_length=1, description="The API secret that goes with the ident."
     )
-    verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
-    timeout_seconds: float = Field(default=60.0, gt=0, description="Timeout of one API call.")
+    verify_tls: bool = Field(
+        default=True, title="Verify TLS", description="Verify the server's TLS certificate."
+    )
+    timeout_seconds: float = Field(
+        default=60.0, gt=0, title="Timeout (seconds)", description="Timeout of one API call."
+    )
 
-    @field_validator("url")
+    @field_validator("url", mode="before")
     @classmethod
-    def _url_scheme(cls, value: str) -> str:
+    def _url_scheme(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
         if not value.startswith(("http://", "https://")):
             raise ValueError("the MplusKASSA URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("ident", "secret", mode="before")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        return _not_empty(value)
 
     def __repr__(self) -> str:
         return f"MplusKassaCredentials(url={scrub(self.url)!r}, ident=***, secret=***)"
@@ -73,26 +113,42 @@ class MijnWebwinkelCredentials(Block):
 
     base_url: str = Field(
         default="https://api.myonlinestore.com",
+        title="API base URL",
+        pattern=r"^https?://\S+$",
         description="Base URL of the Connect API (without /v1).",
     )
-    token: SecretStr = Field(default=SecretStr(""), description="The shop's API token.")
+    token: SecretStr = Field(title="Store token", min_length=1, description="The shop's API token.")
     partner_token: SecretStr = Field(
-        default=SecretStr(""), description="The partner token of the app the shop authorised."
+        title="Partner token",
+        min_length=1,
+        description="The partner token of the app the shop authorised.",
     )
-    language: str = Field(default="nl_NL", description="Language of texts read and written.")
-    timeout_seconds: float = Field(default=60.0, gt=0, description="Timeout of one API call.")
+    language: ShopLanguage = Field(
+        default="nl_NL", description="Language of texts read and written (article names, ...)."
+    )
+    timeout_seconds: float = Field(
+        default=60.0, gt=0, title="Timeout (seconds)", description="Timeout of one API call."
+    )
     requests_per_second: float | None = Field(
         default=None,
         gt=0,
+        title="Requests per second",
         description="Cap on calls per second to this shop, shared by all flows in a process.",
     )
 
-    @field_validator("base_url")
+    @field_validator("base_url", mode="before")
     @classmethod
-    def _url_scheme(cls, value: str) -> str:
+    def _url_scheme(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
         if not value.startswith(("http://", "https://")):
             raise ValueError("the MijnWebwinkel base URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("token", "partner_token", mode="before")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        return _not_empty(value)
 
     def __repr__(self) -> str:
         return f"MijnWebwinkelCredentials(base_url={self.base_url!r}, token=***, partner_token=***)"
@@ -118,29 +174,42 @@ class Integration(Block):
     _block_type_slug = "mkmw-integration"
     _description = "Everything one MplusKASSA <-> MijnWebwinkel integration needs."
 
-    mplus: MplusKassaCredentials = Field(description="The MplusKASSA side.")
-    mijnwebwinkel: MijnWebwinkelCredentials = Field(description="The MijnWebwinkel side.")
-    products: ProductSyncSettings = Field(
-        default_factory=ProductSyncSettings, description="Products and categories flow."
+    mplus: MplusKassaCredentials = Field(
+        title="MplusKASSA credentials", description="The MplusKASSA side (required)."
     )
-    stock: StockSyncSettings = Field(default_factory=StockSyncSettings, description="Stock flow.")
+    mijnwebwinkel: MijnWebwinkelCredentials = Field(
+        title="MijnWebwinkel credentials", description="The MijnWebwinkel side (required)."
+    )
+    products: ProductSyncSettings = Field(
+        default_factory=ProductSyncSettings,
+        title="Products settings",
+        description="Products and categories flow.",
+    )
+    stock: StockSyncSettings = Field(
+        default_factory=StockSyncSettings, title="Stock settings", description="Stock flow."
+    )
     orders: OrderSyncSettings = Field(
-        default_factory=OrderSyncSettings, description="Orders and customers flow."
+        default_factory=OrderSyncSettings,
+        title="Orders settings",
+        description="Orders and customers flow.",
     )
     state_database_url: str | None = Field(
         default=None,
+        title="State database URL",
         description="SQLAlchemy URL or SQLite path of the state store (default ~/.mkmw/state.db).",
     )
     ledger_retention_days: int = Field(
-        default=30, ge=1, description="Days personal data and ledger entries are kept."
+        default=30, ge=1, le=3650, description="Days personal data and ledger entries are kept."
     )
     api_budget: bool = Field(
         default=False,
+        title="Shared API budget",
         description=(
             "Share one API budget per system across all runs and workers: every call first "
-            "takes a slot of the Prefect global concurrency limits mkmw-<name>-shop and "
-            "mkmw-<name>-mplus (create them with `mkmw budget apply`; needs a Prefect server "
-            "on PostgreSQL)."
+            "takes a slot of the Prefect global concurrency limits named mkmw-INTEGRATION-shop "
+            "and mkmw-INTEGRATION-mplus, where INTEGRATION is this block's name, e.g. "
+            "mkmw-default-shop (create them with `mkmw budget apply --integration NAME`; needs "
+            "a Prefect server on PostgreSQL)."
         ),
     )
 

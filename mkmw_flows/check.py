@@ -19,7 +19,7 @@ from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.errors import MplusError
 from mkmw_flows.mplus.models import Product
 from mkmw_flows.mplus.paging import iter_product_pages
-from mkmw_flows.settings.orders import normalise_rate, vat_key
+from mkmw_flows.settings.orders import normalise_rate
 
 BLOCKER = "blocker"
 WARNING = "warning"
@@ -212,28 +212,29 @@ def check_order_mappings(
             for rate in sorted(r for r in rates if r is not None):
                 # Tax regions give fractions (0.21); orders and vat_codes use percent (21).
                 key = normalise_rate(Decimal(rate) * 100 if rate <= 1 else Decimal(rate))
-                if vat_key(key, country) in settings.vat_codes or key in settings.vat_codes:
+                if settings.vat_code_for(country, key) is not None:
                     continue
                 report.add(
                     BLOCKER,
                     "settings",
                     "VAT_UNMAPPED",
                     f"VAT {key}% ({country})",
-                    f'The shop charges {key}% VAT in {country}; add "{key}" (or '
-                    f'"{country}:{key}") to vat_codes in the orders settings.',
+                    f"The shop charges {key}% VAT in {country}; add a vat_codes row with rate "
+                    f'{key} and country {country} (or "any") in the orders settings.',
                 )
-        for key, code in settings.vat_codes.items():
-            if code not in vat_codes:
+        for index, rule in enumerate(settings.vat_codes):
+            if rule.vat_code not in vat_codes:
                 report.add(
                     BLOCKER,
                     "settings",
                     "VAT_CODE_UNKNOWN",
-                    f"vat_codes[{key}]",
-                    f"MplusKASSA has no vatCode {code} (it has {sorted(vat_codes)}).",
+                    f"vat_codes[{index}]",
+                    f"Rate {rule.rate} ({rule.country}): MplusKASSA has no vatCode "
+                    f"{rule.vat_code} (it has {sorted(vat_codes)}).",
                 )
     for shipping in shop.list_shipping_methods():
         name = (shipping.display_name or "").strip()
-        if name in settings.shipping_articles or shipping.id in settings.shipping_articles:
+        if settings.shipping_article_for(name, shipping.id) is not None:
             continue
         report.add(
             BLOCKER,
@@ -243,13 +244,12 @@ def check_order_mappings(
             f"The shop's shipping method {name!r} (id {shipping.id}) has no MplusKASSA article; "
             "add it to shipping_articles in the orders settings.",
         )
-    table = {k.lower() for k in settings.payment_methods}
     # Payment methods are only needed where payments are registered in MplusKASSA.
     gateways = shop.list_payment_gateways() if settings.register_payments else []
     for gateway in gateways:
         for method in gateway.methods:
             key = f"{gateway.name.lower()}:{method.name.lower()}"
-            if key in table or method.name.lower() in table:
+            if settings.payment_code_for(gateway.name, method.name) is not None:
                 continue
             report.add(
                 BLOCKER,
@@ -257,17 +257,19 @@ def check_order_mappings(
                 "PAYMENT_UNMAPPED",
                 f"payment {key}",
                 f"The shop's payment method {method.display_name or method.name!r} "
-                f"({gateway.name}) has no MplusKASSA payment code; add {key!r} or "
-                f"{method.name.lower()!r} to payment_methods in the orders settings.",
+                f"({gateway.name}) has no MplusKASSA payment code; add a payment_methods row "
+                f"for {key!r} or {method.name.lower()!r} in the orders settings.",
             )
-    for shop_method, payment in settings.payment_methods.items():
-        if payment.lower() not in payment_codes:
+    for index, payment in enumerate(settings.payment_methods):
+        if payment.mplus_method.lower() not in payment_codes:
             report.add(
                 BLOCKER,
                 "settings",
                 "PAYMENT_CODE_UNKNOWN",
-                f"payment_methods[{shop_method}]",
-                f"MplusKASSA has no payment method {payment!r} (it has {sorted(payment_codes)}).",
+                f"payment_methods[{index}]",
+                f"{payment.shop_method}: MplusKASSA has no payment method "
+                f"{payment.mplus_method!r} "
+                f"(it has {sorted(payment_codes)}).",
             )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mkmw_flows import __version__
@@ -88,6 +89,42 @@ def blocks_register() -> None:
     for block in ALL_BLOCKS:
         block.register_type_and_schema()
         console.print(f"registered {block.get_block_type_slug()}")
+
+
+# -- settings -------------------------------------------------------------------------
+
+settings_app = typer.Typer(help="Read-only views of the settings and rules.", no_args_is_help=True)
+app.add_typer(settings_app, name="settings")
+
+
+@settings_app.command("show")
+def settings_show(
+    integration: Annotated[str, typer.Option(help="The Integration block to list.")] = "default",
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="The default rules only (no Prefect server).")
+    ] = False,
+) -> None:
+    """List an integration's mappings and field rules (defaults and yours); never secrets."""
+    from mkmw_flows.settings.show import default_sections, integration_sections
+
+    if defaults:
+        sections = default_sections()
+    else:
+        from mkmw_flows.flows.common import load_integration
+
+        try:
+            sections = integration_sections(load_integration(integration))
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+    for section in sections:
+        if not section.rows:
+            console.print(f"[bold]{escape(section.title)}[/bold]: {escape(section.empty)}\n")
+            continue
+        table = Table(*section.columns, title=escape(section.title), title_justify="left")
+        for row in section.rows:
+            table.add_row(*(escape(cell) for cell in row))
+        console.print(table)
 
 
 # -- emulators ------------------------------------------------------------------------
@@ -543,8 +580,8 @@ def check(
 
     try:
         block = load_integration(integration)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+    except ValueError as exc:  # no such block, or stored settings that do not validate
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     report = run_check(block)
     table = Table("", "system", "code", "what", "message", title=f"mkmw check: {integration}")

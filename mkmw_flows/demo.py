@@ -31,18 +31,28 @@ from mkmw_flows.sync.keys import ARTICLE
 #: Order settings that fit the demo seeds: VAT codes, shipping articles, payment codes.
 #: Card payments (basic:card) are left unmapped on purpose, to show a held order.
 DEMO_ORDER_SETTINGS: dict[str, Any] = {
-    "vat_codes": {"21": 1, "9": 2, "0": 3},
-    "shipping_articles": {"PostNL pakket": 999, "2274": 999, "DHL Deutschland": 999},
-    "payment_methods": {
-        "ideal": "IDEAL",
-        "bancontact": "IDEAL",
-        "mollie:creditcard": "WEBSHOP",
-        "paypal": "WEBSHOP",
-        "klarna_paylater": "WEBSHOP",
-        "advance": "WEBSHOP",
-        "rembours": "WEBSHOP",
-        "pickup": "CONTANT",
-    },
+    "vat_codes": [
+        {"rate": 21, "vat_code": 1},
+        {"rate": 9, "vat_code": 2},
+        {"rate": 0, "vat_code": 3},
+    ],
+    "shipping_articles": [
+        {"shop_method": method, "article_number": 999}
+        for method in ("PostNL pakket", "2274", "DHL Deutschland")
+    ],
+    "payment_methods": [
+        {"shop_method": shop, "mplus_method": mplus}
+        for shop, mplus in (
+            ("ideal", "IDEAL"),
+            ("bancontact", "IDEAL"),
+            ("mollie:creditcard", "WEBSHOP"),
+            ("paypal", "WEBSHOP"),
+            ("klarna_paylater", "WEBSHOP"),
+            ("advance", "WEBSHOP"),
+            ("rembours", "WEBSHOP"),
+            ("pickup", "CONTANT"),
+        )
+    ],
     "backfill_days": 60,
 }
 

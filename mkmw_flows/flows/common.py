@@ -19,6 +19,7 @@ from prefect.states import Completed
 
 from mkmw_flows.blocks import Integration
 from mkmw_flows.budget import throttle
+from mkmw_flows.settings.errors import invalid_settings
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.reasons import explain
@@ -35,9 +36,16 @@ def load_integration(name: str) -> Integration:
 
     Raises:
         ValueError: With a message that says how to create it.
+        InvalidSettingsError: When the stored settings do not validate; one plain message
+            naming each field path, its bad value and the allowed values (no traceback).
     """
     try:
         block = Integration.load(name)
+    except RuntimeError as exc:  # Prefect wraps the ValidationError of a stored document
+        invalid = invalid_settings(name, exc)
+        if invalid is None:
+            raise
+        raise invalid from None
     except ValueError as exc:
         raise ValueError(
             f"no Integration block named {name!r}: create it with `mkmw setup` or "

@@ -10,7 +10,38 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class FieldValuesRule(BaseModel):
+    """One article field and the values a filter compares it with (as text)."""
+
+    model_config = ConfigDict(extra="forbid", title="Field filter")
+
+    field: str = Field(
+        min_length=1,
+        pattern=r"\S",
+        description=(
+            "An article field (brand_name, supplier_article_number, ...) or a MplusKASSA "
+            "custom field by name (custom.Merk)."
+        ),
+    )
+    values: list[str] = Field(
+        min_length=1, description="The values, compared as text (an empty text matches unset)."
+    )
+
+    @field_validator("field")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+def _field_rows(value: Any) -> Any:
+    if isinstance(value, Mapping):  # the older {"field": ["value", ...]} shape
+        return [
+            {"field": str(k), "values": [v] if isinstance(v, str) else v} for k, v in value.items()
+        ]
+    return value
 
 
 class ProductFilters(BaseModel):
@@ -21,7 +52,7 @@ class ProductFilters(BaseModel):
     MplusKASSA custom fields by name (``custom.Merk``).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", title="Product filters")
 
     only_active: bool = Field(default=True, description="Only active articles.")
     include_groups: list[int] = Field(
@@ -42,16 +73,21 @@ class ProductFilters(BaseModel):
     exclude_skus: list[str] = Field(
         default_factory=list, description="Leave out these article numbers (SKUs)."
     )
-    field_equals: dict[str, list[str]] = Field(
-        default_factory=dict,
+    field_equals: list[FieldValuesRule] = Field(
+        default_factory=list,
         description=(
-            'Only articles whose field has one of the values, e.g. {"brand_name": ["Huismerk"]} '
-            'or, for a custom field, {"custom.Merk": ["Huismerk"]}.'
+            "Only articles whose field has one of the values, e.g. field brand_name, values "
+            "[Huismerk], or for a custom field: field custom.Merk. Every row must match."
         ),
     )
-    field_not_equals: dict[str, list[str]] = Field(
-        default_factory=dict, description="Leave out articles whose field has one of the values."
+    field_not_equals: list[FieldValuesRule] = Field(
+        default_factory=list, description="Leave out articles whose field has one of the values."
     )
+
+    @field_validator("field_equals", "field_not_equals", mode="before")
+    @classmethod
+    def _old_shape(cls, value: Any) -> Any:
+        return _field_rows(value)
 
 
 #: Prefix of a filter field that names a MplusKASSA custom field (``custom.Merk``).
@@ -99,13 +135,13 @@ def filter_reason(
         return "its SKU is not on the list of SKUs to include"
     if sku in filters.exclude_skus:
         return "its SKU is excluded"
-    for name, values in filters.field_equals.items():
-        if _text(_value(article, name)) not in values:
-            return f"its {_label(name)} is not one of {', '.join(values)}"
-    for name, values in filters.field_not_equals.items():
-        value = _text(_value(article, name))
-        if value in values:
-            return f"its {_label(name)} is excluded ({value})"
+    for rule in filters.field_equals:
+        if _text(_value(article, rule.field)) not in rule.values:
+            return f"its {_label(rule.field)} is not one of {', '.join(rule.values)}"
+    for rule in filters.field_not_equals:
+        value = _text(_value(article, rule.field))
+        if value in rule.values:
+            return f"its {_label(rule.field)} is excluded ({value})"
     return None
 
 

@@ -188,3 +188,7 @@ def lower(value: Any) -> Any:
 def strip(value: Any) -> Any:
     """Trim surrounding whitespace."""
     return None if value is None else str(value).strip()
+
+
+#: The transforms every installation has, in the order the docs list them.
+BUILTIN_TRANSFORMS: tuple[str, ...] = tuple(_REGISTRY)

@@ -1,27 +1,38 @@
 """Settings block of the orders and customers flow.
 
 Every field is validated when the block is built (in the Prefect UI, from ``blocks/*.yaml`` or
-in code), with a message that names the field and says what is expected.
+in code), with a message that names the field and says what is expected. The mappings (VAT,
+turnover groups, shipping, payments) are lists of typed rows, so the Prefect form shows one
+small form per row with "Add item"; documents saved in the older ``{key: value}`` shape still
+load (:func:`mkmw_flows.settings.rows.dict_to_rows`).
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from prefect.blocks.core import Block
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mkmw_flows.mapping import FieldMap
+from mkmw_flows.mapping.order_defaults import DEFAULT_ORDER_MAP, DEFAULT_REVERSE_MAP
+from mkmw_flows.settings.rows import (
+    ANY_COUNTRY,
+    COUNTRY_OR_ANY_PATTERN,
+    COUNTRY_PATTERN,
+    Percent,
+    dict_to_rows,
+    upper_country,
+)
 
 #: Events whose shop status can be written back.
 WRITE_BACK_EVENTS = ("imported", "delivered", "cancelled")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 def normalise_rate(rate: str | Decimal | int | float) -> str:
-    """A VAT rate as the settings key it is looked up by: ``21.00`` -> ``21``, ``5.5`` -> ``5.5``.
+    """A VAT rate as text without trailing zeros: ``21.00`` -> ``21``, ``5.5`` -> ``5.5``.
 
     Raises:
         ValueError: When the text is not a number between 0 and 100.
@@ -37,9 +48,122 @@ def normalise_rate(rate: str | Decimal | int | float) -> str:
 
 
 def vat_key(rate: str | Decimal, country: str | None = None) -> str:
-    """The key of :attr:`OrderSyncSettings.vat_codes`: ``"21"`` or ``"BE:21"``."""
+    """A VAT rate with its country as people write it: ``"21"`` or ``"BE:21"``."""
     base = normalise_rate(rate)
     return f"{country.upper()}:{base}" if country else base
+
+
+class VatRule(BaseModel):
+    """The MplusKASSA vatCode of one VAT rate, in one destination country or in any."""
+
+    model_config = ConfigDict(extra="forbid", title="VAT rule")
+
+    country: str = Field(
+        default=ANY_COUNTRY,
+        pattern=COUNTRY_OR_ANY_PATTERN,
+        description='Destination country (two letters, e.g. BE), or "any" for every country.',
+    )
+    rate: Percent = Field(description="The VAT rate the shop charges, in percent (21, 9, 0).")
+    vat_code: int = Field(ge=0, description="The MplusKASSA vatCode booked for it.")
+
+    _country = field_validator("country", mode="before")(upper_country)
+
+    @field_validator("rate")
+    @classmethod
+    def _normal(cls, value: Decimal) -> Decimal:
+        return Decimal(normalise_rate(value))  # 21.00 -> 21, as the listing shows it
+
+
+class TurnoverRule(BaseModel):
+    """The turnover group (revenue account) of article lines shipped to one country."""
+
+    model_config = ConfigDict(extra="forbid", title="Turnover group rule")
+
+    country: str = Field(
+        pattern=COUNTRY_PATTERN, description="Destination country (two letters, e.g. BE)."
+    )
+    turnover_group: int = Field(
+        ge=0, le=999, description="MplusKASSA turnover group of the article lines."
+    )
+
+    _country = field_validator("country", mode="before")(upper_country)
+
+
+class ShippingRule(BaseModel):
+    """The MplusKASSA article booked for one shop shipping method."""
+
+    model_config = ConfigDict(extra="forbid", title="Shipping rule")
+
+    shop_method: str = Field(
+        min_length=1,
+        pattern=r"\S",
+        description="The shop's shipping method: its name as the shop shows it (\"PostNL "
+        'pakket") or its id.',
+    )
+    article_number: int = Field(
+        ge=1, description="MplusKASSA article number of the shipping cost line."
+    )
+
+    @field_validator("shop_method")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class PaymentRule(BaseModel):
+    """The MplusKASSA payment method of one shop payment method."""
+
+    model_config = ConfigDict(extra="forbid", title="Payment rule")
+
+    shop_method: str = Field(
+        min_length=1,
+        pattern=r"\S",
+        description='Shop payment method ("ideal") or gateway and method ("mollie:ideal").',
+    )
+    mplus_method: str = Field(
+        min_length=1,
+        pattern=r"\S",
+        description="MplusKASSA payment method code (IDEAL, PIN, CONTANT, WEBSHOP, ...).",
+    )
+
+    @field_validator("shop_method")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @field_validator("mplus_method")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class StatusWriteBack(BaseModel):
+    """The shop order status id set when an order reaches each event (empty: not set)."""
+
+    model_config = ConfigDict(extra="forbid", title="Status write-back")
+
+    imported: int | None = Field(
+        default=None, ge=0, description="Set when the order was created in MplusKASSA."
+    )
+    delivered: int | None = Field(
+        default=None, ge=0, description="Set when MplusKASSA delivered (shipped) the order."
+    )
+    cancelled: int | None = Field(
+        default=None, ge=0, description="Set when the order was cancelled in MplusKASSA."
+    )
+
+    def events(self) -> dict[str, int]:
+        """The events that have a status, with it."""
+        return {e: s for e in WRITE_BACK_EVENTS if (s := getattr(self, e)) is not None}
+
+
+def _vat_rows(value: Any) -> Any:
+    def row(key: str, code: Any) -> dict[str, Any]:
+        country, _, rate = str(key).rpartition(":")
+        rate = rate.strip().rstrip("%")
+        return {"country": country or ANY_COUNTRY, "rate": rate, "vat_code": code}
+
+    return dict_to_rows(value, row)
 
 
 class OrderSyncSettings(Block):
@@ -60,7 +184,7 @@ class OrderSyncSettings(Block):
             "orders are delivered and invoiced at once."
         ),
     )
-    statuses_to_import: list[int] = Field(
+    statuses_to_import: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list,
         description="Shop order status ids to import, e.g. [3] for only paid (empty: all).",
     )
@@ -68,6 +192,7 @@ class OrderSyncSettings(Block):
     ext_order_id_prefix: str = Field(
         default="MW-",
         max_length=20,
+        pattern=r"^[A-Za-z0-9_.:/-]*$",
         description="Prefix of extOrderId before the shop order number.",
     )
     employee_number: int = Field(
@@ -84,26 +209,34 @@ class OrderSyncSettings(Block):
         ge=1,
         description="Relation number used for every order instead of one per customer.",
     )
-    vat_codes: dict[str, int] = Field(
-        default_factory=dict,
+    vat_codes: list[VatRule] = Field(
+        default_factory=list,
+        title="VAT codes",
         description=(
-            'VAT rate (optionally "COUNTRY:rate", e.g. "BE:21") -> MplusKASSA vatCode. Empty: '
-            "the article's own VAT code is used."
+            "VAT rules: the MplusKASSA vatCode of each VAT rate the shop charges, per destination "
+            'country or for any country (a country rule wins over "any"). Empty: every line keeps '
+            "its article's own VAT code. Example row: country NL, rate 21, vat_code 1."
         ),
     )
-    turnover_groups: dict[str, int] = Field(
-        default_factory=dict,
-        description="Country code -> turnover group (revenue account) of the article lines.",
-    )
-    shipping_articles: dict[str, int] = Field(
-        default_factory=dict,
-        description="Shop shipping method (id or name as the shop shows it) -> article number.",
-    )
-    payment_methods: dict[str, str] = Field(
-        default_factory=dict,
+    turnover_groups: list[TurnoverRule] = Field(
+        default_factory=list,
         description=(
-            'Shop payment method ("method", or "gateway:method" e.g. "mollie:ideal") -> '
-            "MplusKASSA payment method code."
+            "Turnover group (revenue account) of the article lines per destination country. "
+            "Countries without a row keep the article's own turnover group."
+        ),
+    )
+    shipping_articles: list[ShippingRule] = Field(
+        default_factory=list,
+        description=(
+            "The MplusKASSA article booked for each shop shipping method (its name as the shop "
+            "shows it, or its id). Every shipping method the shop offers needs a row."
+        ),
+    )
+    payment_methods: list[PaymentRule] = Field(
+        default_factory=list,
+        description=(
+            'The MplusKASSA payment method of each shop payment method ("ideal", or '
+            '"gateway:method" such as "mollie:ideal"; the gateway form wins).'
         ),
     )
     register_payments: bool = Field(
@@ -120,14 +253,12 @@ class OrderSyncSettings(Block):
     rounding_article: int | None = Field(
         default=None, ge=1, description="Article number of the rounding line (at most 1 cent)."
     )
-    status_write_back: dict[str, int] = Field(
-        default_factory=dict,
-        description=(
-            "Event -> shop order status id to set: imported (created in MplusKASSA), delivered "
-            "(shipped), cancelled."
-        ),
+    status_write_back: StatusWriteBack = Field(
+        default_factory=lambda: StatusWriteBack(),
+        title="Status write-back",
+        description="The shop order status set on each event; empty: the status is not changed.",
     )
-    cancelled_statuses: list[int] = Field(
+    cancelled_statuses: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list,
         description="Shop status ids that mean cancelled (default: the cancelled write-back).",
     )
@@ -156,99 +287,71 @@ class OrderSyncSettings(Block):
     )
     reverse_payment: str = Field(
         default="basic:advance",
+        pattern=r"^\s*[^:\s][^:]*:\s*\S.*$",
         description='Shop "gateway:method" for orders from MplusKASSA without a mapped payment.',
     )
-    reverse_branches: list[int] = Field(
+    reverse_branches: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list,
         description="MplusKASSA branches whose orders go to the shop (empty: all).",
     )
-    order_map: FieldMap | None = Field(
-        default=None,
-        description="Your field rules laid over the default order map (shop -> MplusKASSA).",
+    order_map: FieldMap = Field(
+        default_factory=FieldMap,
+        title="Order map (your rules)",
+        description=(
+            "Your field rules laid over the default order map (shop -> MplusKASSA; same "
+            "target: yours wins). The default rules: "
+            + DEFAULT_ORDER_MAP.summary()
+            + ". List them with `mkmw settings show --defaults`."
+        ),
     )
-    reverse_order_map: FieldMap | None = Field(
-        default=None,
-        description="Your field rules laid over the default reverse map (MplusKASSA -> shop).",
+    reverse_order_map: FieldMap = Field(
+        default_factory=FieldMap,
+        title="Reverse order map (your rules)",
+        description=(
+            "Your field rules laid over the default reverse map (MplusKASSA -> shop). The "
+            "default rules: " + DEFAULT_REVERSE_MAP.summary() + "."
+        ),
     )
 
-    @field_validator("ext_order_id_prefix")
+    @field_validator("ext_order_id_prefix", mode="before")
     @classmethod
     def _prefix(cls, value: str) -> str:
-        if value and not re.fullmatch(r"[A-Za-z0-9_.:/-]*", value):
+        if isinstance(value, str) and value and not re.fullmatch(r"[A-Za-z0-9_.:/-]*", value):
             raise ValueError(
                 f"ext_order_id_prefix may hold letters, digits and - _ . : / only (got {value!r})"
             )
         return value
 
-    @field_validator("vat_codes")
+    @field_validator("order_map", "reverse_order_map", mode="before")
     @classmethod
-    def _vat_codes(cls, value: dict[str, int]) -> dict[str, int]:
-        cleaned: dict[str, int] = {}
-        for key, code in value.items():
-            country, _, rate = key.rpartition(":")
-            if country and not _COUNTRY.match(country.upper()):
-                raise ValueError(
-                    f"vat_codes key {key!r}: the country must be a two-letter code such as BE"
-                )
-            try:
-                normal = vat_key(rate, country or None)
-            except ValueError as exc:
-                raise ValueError(f"vat_codes key {key!r}: {exc}") from None
-            if not isinstance(code, int) or code < 0:
-                raise ValueError(f"vat_codes[{key!r}] must be a MplusKASSA vatCode (a number)")
-            cleaned[normal] = code
-        return cleaned
+    def _no_map(cls, value: Any) -> Any:
+        return {"fields": []} if value is None else value
 
-    @field_validator("turnover_groups")
+    @field_validator("vat_codes", mode="before")
     @classmethod
-    def _turnover(cls, value: dict[str, int]) -> dict[str, int]:
-        cleaned: dict[str, int] = {}
-        for country, group in value.items():
-            if not _COUNTRY.match(country.upper()):
-                raise ValueError(
-                    f"turnover_groups key {country!r} must be a two-letter country code (NL, BE)"
-                )
-            if not 0 <= group <= 999:
-                raise ValueError(f"turnover_groups[{country!r}] must be between 0 and 999")
-            cleaned[country.upper()] = group
-        return cleaned
+    def _vat_dict(cls, value: Any) -> Any:
+        return _vat_rows(value)
 
-    @field_validator("shipping_articles")
+    @field_validator("turnover_groups", mode="before")
     @classmethod
-    def _shipping(cls, value: dict[str, int]) -> dict[str, int]:
-        for name, number in value.items():
-            if not name.strip():
-                raise ValueError("shipping_articles has an empty shipping method name")
-            if number < 1:
-                raise ValueError(f"shipping_articles[{name!r}] must be an article number")
-        return {k.strip(): v for k, v in value.items()}
+    def _turnover_dict(cls, value: Any) -> Any:
+        return dict_to_rows(value, lambda k, v: {"country": k, "turnover_group": v})
 
-    @field_validator("payment_methods")
+    @field_validator("shipping_articles", mode="before")
     @classmethod
-    def _payments(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, code in value.items():
-            if not name.strip() or not str(code).strip():
-                raise ValueError(
-                    f"payment_methods entry {name!r}: {code!r}: give a shop method and a code"
-                )
-        return {k.strip().lower(): v.strip() for k, v in value.items()}
+    def _shipping_dict(cls, value: Any) -> Any:
+        return dict_to_rows(value, lambda k, v: {"shop_method": k, "article_number": v})
 
-    @field_validator("status_write_back")
+    @field_validator("payment_methods", mode="before")
     @classmethod
-    def _write_back(cls, value: dict[str, int]) -> dict[str, int]:
-        unknown = sorted(set(value) - set(WRITE_BACK_EVENTS))
-        if unknown:
-            raise ValueError(
-                f"status_write_back: unknown event(s) {unknown}; use {list(WRITE_BACK_EVENTS)}"
-            )
-        for event, status in value.items():
-            if status < 0:
-                raise ValueError(f"status_write_back[{event!r}] must be a shop status id")
-        return value
+    def _payment_dict(cls, value: Any) -> Any:
+        return dict_to_rows(value, lambda k, v: {"shop_method": k, "mplus_method": v})
 
-    @field_validator("reverse_payment")
+    @field_validator("reverse_payment", mode="before")
     @classmethod
-    def _reverse_payment(cls, value: str) -> str:
+    def _reverse_payment(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
         if ":" not in value or not all(part.strip() for part in value.split(":", 1)):
             raise ValueError(
                 f'reverse_payment must be "gateway:method", e.g. "basic:advance" (got {value!r})'
@@ -262,16 +365,82 @@ class OrderSyncSettings(Block):
                 "workplace_number is required with branch_number: MplusKASSA needs a workplace "
                 "for orders booked in a branch other than the default"
             )
+        _unique(self.vat_codes, lambda r: (r.country, r.rate), "vat_codes", "country and rate")
+        _unique(self.turnover_groups, lambda r: r.country, "turnover_groups", "country")
+        _unique(self.shipping_articles, lambda r: r.shop_method, "shipping_articles", "method")
+        _unique(self.payment_methods, lambda r: r.shop_method, "payment_methods", "method")
         if self.cancel_sync and not self.shop_cancelled_statuses():
             raise ValueError(
                 "cancel_sync needs the shop status that means cancelled: set "
-                "cancelled_statuses or status_write_back['cancelled']"
+                "cancelled_statuses or status_write_back.cancelled"
             )
         return self
 
     def shop_cancelled_statuses(self) -> set[int]:
         """Shop status ids that mean the order was cancelled."""
         found = set(self.cancelled_statuses)
-        if "cancelled" in self.status_write_back:
-            found.add(self.status_write_back["cancelled"])
+        if self.status_write_back.cancelled is not None:
+            found.add(self.status_write_back.cancelled)
         return found
+
+    def write_back_status(self, event: str) -> int | None:
+        """The shop status id to set on `event` (imported, delivered, cancelled), if any."""
+        return self.status_write_back.events().get(event)
+
+    def vat_code_for(self, country: str | None, rate: Decimal | str | int) -> int | None:
+        """The vatCode of a VAT rate charged in a country: the country's row, else an "any" row.
+
+        Returns:
+            None when no row matches (also when there are no VAT rules at all).
+        """
+        wanted = Decimal(normalise_rate(rate))
+        land = (country or "").upper()
+        fallback: int | None = None
+        for rule in self.vat_codes:
+            if rule.rate != wanted:
+                continue
+            if land and rule.country == land:
+                return rule.vat_code
+            if rule.country == ANY_COUNTRY and fallback is None:
+                fallback = rule.vat_code
+        return fallback
+
+    def turnover_group_for(self, country: str | None) -> int | None:
+        """The turnover group of article lines shipped to `country`, if a row names it."""
+        land = (country or "").upper()
+        return next((r.turnover_group for r in self.turnover_groups if r.country == land), None)
+
+    def shipping_article_for(self, *methods: str | None) -> int | None:
+        """The article number of the first of `methods` (name, then id) that has a row."""
+        table = {r.shop_method: r.article_number for r in self.shipping_articles}
+        for method in methods:
+            if method is not None and method.strip() in table:
+                return table[method.strip()]
+        return None
+
+    def shipping_method_for(self, article_number: int) -> str | None:
+        """The shop shipping method (name or id) whose row books `article_number`."""
+        rows = reversed(self.shipping_articles)  # the last row wins, as the old mapping did
+        return next((r.shop_method for r in rows if r.article_number == article_number), None)
+
+    def payment_code_for(self, gateway: str | None, method: str | None) -> str | None:
+        """The MplusKASSA payment code of a shop payment: ``gateway:method`` first, then method."""
+        table = {r.shop_method: r.mplus_method for r in self.payment_methods}
+        gate, name = (gateway or "").strip().lower(), (method or "").strip().lower()
+        return table.get(f"{gate}:{name}") or table.get(name)
+
+    def shop_payment_for(self, mplus_method: str) -> str | None:
+        """The shop payment method (``method`` or ``gateway:method``) of a MplusKASSA code."""
+        rows = reversed(self.payment_methods)
+        return next((r.shop_method for r in rows if r.mplus_method == mplus_method), None)
+
+
+def _unique(rows: list[Any], key: Any, field: str, what: str) -> None:
+    seen: dict[Any, int] = {}
+    for index, row in enumerate(rows):
+        k = key(row)
+        if k in seen:
+            raise ValueError(
+                f"{field}[{index}] has the same {what} as {field}[{seen[k]}]; keep one row for each"
+            )
+        seen[k] = index

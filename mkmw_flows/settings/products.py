@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from prefect.blocks.core import Block
 from pydantic import Field, field_validator
@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from mkmw_flows.mapping.category_defaults import check_category_map
 from mkmw_flows.mapping.fieldmap import FieldMap
 from mkmw_flows.mapping.filters import ProductFilters
-from mkmw_flows.mapping.product_defaults import DEFAULT_FEATURES
+from mkmw_flows.mapping.product_defaults import DEFAULT_FEATURES, default_field_map
 
 
 class ProductSyncSettings(Block):
@@ -48,6 +48,7 @@ class ProductSyncSettings(Block):
     )
     category_field_map: FieldMap = Field(
         default_factory=FieldMap,
+        title="Category map (your rules)",
         description=(
             "Your category rules, laid over the default (title from the group name). Targets: "
             "title, content, meta_title, meta_description, article_order; sources: name, "
@@ -57,14 +58,18 @@ class ProductSyncSettings(Block):
     )
     field_map: FieldMap = Field(
         default_factory=FieldMap,
+        title="Field map (your rules)",
         description=(
             "Your field rules, laid over the default map (same target: yours wins). Each rule: "
             "target (shop path, e.g. price.default), source (MplusKASSA field) or value, "
-            "transforms, policy (always / create_only / if_unchanged)."
+            "transforms, policy (always / create_only / if_unchanged). The default rules: "
+            + default_field_map().summary()
+            + ". List them with `mkmw settings show --defaults`."
         ),
     )
     filters: ProductFilters = Field(
         default_factory=ProductFilters,
+        title="Filters",
         description="Which articles go to the shop (groups, turnover groups, SKUs, field values).",
     )
     variant_axes: dict[str, str] = Field(
@@ -74,7 +79,7 @@ class ProductSyncSettings(Block):
             'field by name: {"custom.Pasvorm": "Pasvorm"}.'
         ),
     )
-    option_lists: dict[str, int] = Field(
+    option_lists: dict[str, Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict,
         description=(
             "Shop option list name -> id of a list made in the shop's back office, used for "
@@ -95,10 +100,12 @@ class ProductSyncSettings(Block):
         default=8, ge=1, le=32, description="Shop writes in flight at once."
     )
     reverse_vat_code: int = Field(
-        default=1, description="Reverse direction: MplusKASSA VAT code of new articles."
+        default=1,
+        ge=0,
+        description="Reverse direction: MplusKASSA VAT code of new articles.",
     )
     reverse_turnover_group: int | None = Field(
-        default=None, description="Reverse direction: turnover group of new articles."
+        default=None, ge=0, le=999, description="Reverse direction: turnover group of new articles."
     )
 
     @field_validator("category_field_map")

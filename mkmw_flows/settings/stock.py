@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from prefect.blocks.core import Block
 from pydantic import Field
@@ -23,7 +23,7 @@ class StockSyncSettings(Block):
             "suppliers; on_hand: free plus reserved."
         ),
     )
-    branches: list[int] = Field(
+    branches: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list, description="Branch numbers whose stock counts (empty: all)."
     )
     safety_buffer: int = Field(

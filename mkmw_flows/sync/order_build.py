@@ -16,7 +16,7 @@ from mkmw_flows.mapping import FieldMap, TransformError
 from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
 from mkmw_flows.mijnwebwinkel.models import OrderLine as ShopLine
 from mkmw_flows.mplus.models import Address, Order, OrderLine, Payment
-from mkmw_flows.settings.orders import OrderSyncSettings, normalise_rate, vat_key
+from mkmw_flows.settings.orders import OrderSyncSettings, normalise_rate
 from mkmw_flows.sync.order_lines import LineProblem
 from mkmw_flows.sync.reasons import Reason
 
@@ -233,10 +233,7 @@ def payment_code(order: ShopOrder, settings: OrderSyncSettings) -> str | None:
     """The MplusKASSA payment method code of the order's shop payment method, if mapped."""
     if not order.payment:
         return None
-    method = (order.payment.method_name or "").lower()
-    gateway = (order.payment.gateway_name or "").lower()
-    table = settings.payment_methods
-    return table.get(f"{gateway}:{method}") or table.get(method)
+    return settings.payment_code_for(order.payment.gateway_name, order.payment.method_name)
 
 
 def vat_code(
@@ -250,14 +247,13 @@ def vat_code(
     if not settings.vat_codes:
         return None
     key = normalise_rate(rate or 0)
-    code = settings.vat_codes.get(vat_key(key, country)) if country else None
-    if code is None:
-        code = settings.vat_codes.get(key)
+    code = settings.vat_code_for(country, key)
     if code is None:
         raise OrderProblem(
             Reason.VAT_UNMAPPED,
             f"Order {order_number} has VAT {key}% for {country or 'an unknown country'}, which "
-            f'has no MplusKASSA VAT code. Add "{key}" (or "{country}:{key}") to vat_codes.',
+            f"has no MplusKASSA VAT code. Add a row to vat_codes: rate {key}, country "
+            f'{country or "any"} (or "any").',
         )
     return code
 
@@ -328,7 +324,7 @@ def build_order(
                     quantity=Decimal(line.quantity),
                     price=_q(unit),
                     vat_code=vat_code(settings, price.rate, country, number),
-                    turnover_group=settings.turnover_groups.get(country)
+                    turnover_group=settings.turnover_group_for(country)
                     if line.type == "article"
                     else None,
                 )
@@ -409,10 +405,7 @@ def _line_article(
         )
     if line.type == "shipping":
         name = (line.description or "").strip()
-        table = settings.shipping_articles
-        article = table.get(name)
-        if article is None and name in shipping_ids:
-            article = table.get(shipping_ids[name])
+        article = settings.shipping_article_for(name, shipping_ids.get(name))
         if article is None:
             raise OrderProblem(
                 Reason.SHIPPING_UNMAPPED,

@@ -59,7 +59,7 @@ def write_shop_status(
 ) -> StatusStep:
     """Set the shop status mapped for `event`, unless it is unset or already there."""
     step = StatusStep()
-    status = ctx.integration.orders.status_write_back.get(event)
+    status = ctx.integration.orders.write_back_status(event)
     if status is None or binding_extra.get(f"written_{event}"):
         return step
     if current == status:
@@ -105,7 +105,7 @@ def bound_order_steps(ctx: SyncContext, order: ShopOrder, binding: Binding) -> S
             step.extra["pending_event"] = None
         later = extra.get("written_delivered") or extra.get("written_cancelled")
         if (
-            "imported" in settings.status_write_back
+            settings.write_back_status("imported") is not None
             and not extra.get("written_imported")
             and not later
             and not step.extra.get("cancelled")

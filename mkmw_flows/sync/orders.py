@@ -430,9 +430,9 @@ def _customer(
 
 
 def _shipping_ids(ctx: SyncContext, run: OrdersRun, order: ShopOrder) -> dict[str, str]:
-    table = ctx.integration.orders.shipping_articles
+    settings = ctx.integration.orders
     needs = any(
-        line.type == "shipping" and (line.description or "").strip() not in table
+        line.type == "shipping" and settings.shipping_article_for(line.description) is None
         for line in order.orderlines
     )
     if needs and run.shipping_ids is None:
@@ -542,7 +542,7 @@ def _write_order(
     except Exception as exc:  # noqa: BLE001 - the order is in; the status is retried
         notes.append(f"shop status not set yet ({type(exc).__name__})")
     binds.append(_Bind(ORDER, order_id, key, extra=extra))
-    if settings.status_write_back.get("imported") is not None and "written_imported" not in extra:
+    if settings.write_back_status("imported") is not None and "written_imported" not in extra:
         return RecordResult(
             ENTITY,
             key,
@@ -662,7 +662,7 @@ def run_shop_to_mplus(
 def _status_back(ctx: SyncContext) -> None:
     """MplusKASSA delivered / cancelled -> the shop, from the MplusKASSA order feed."""
     settings = ctx.integration.orders
-    if not {"delivered", "cancelled"} & set(settings.status_write_back):
+    if not {"delivered", "cancelled"} & set(settings.status_write_back.events()):
         return
     raw = ctx.store.get_cursor(ctx.name, order_select.CURSOR_MPLUS_ORDERS)
     if raw is None:

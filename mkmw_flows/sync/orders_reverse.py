@@ -157,7 +157,6 @@ def _lines(
     body: dict[str, Any],
 ) -> list[dict[str, Any]]:
     settings = ctx.integration.orders
-    shipping = {number: key for key, number in settings.shipping_articles.items()}
     custom = {settings.custom_line_article, settings.rounding_article} - {None}
     lines: list[dict[str, Any]] = []
     missing: list[str] = []
@@ -169,8 +168,9 @@ def _lines(
                 f"MplusKASSA order {order.order_id}: article {line.article_number} has quantity "
                 f"{quantity}; the shop takes whole positive quantities only.",
             )
-        if line.article_number in shipping:
-            method = _shipping_id(ctx, run, shipping[line.article_number])
+        shipping = settings.shipping_method_for(line.article_number)
+        if shipping is not None:
+            method = _shipping_id(ctx, run, shipping)
             if method:
                 body["shipping_method_id"] = method
             continue
@@ -251,9 +251,8 @@ def _shipping_id(ctx: SyncContext, run: ReverseRun, key: str) -> str | None:
 def _payment(ctx: SyncContext, order: Order) -> dict[str, Any]:
     settings = ctx.integration.orders
     gateway, method = settings.reverse_payment.split(":", 1)
-    codes = {code: shop for shop, code in settings.payment_methods.items()}
     for payment in order.payments or []:
-        shop = codes.get(payment.method)
+        shop = settings.shop_payment_for(payment.method)
         if shop:
             if ":" in shop:
                 gateway, method = shop.split(":", 1)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from enum import Enum
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
 import pytest
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from mkmw_flows.blockfile import BlockFileError, apply_file, plan_file
 from mkmw_flows.blocks import (
@@ -38,11 +41,128 @@ def _integration() -> Integration:
     )
 
 
+def _walk(schema: dict[str, Any], node: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every property schema under `node`, by dotted path, with $refs resolved."""
+    if not isinstance(node, dict):
+        return
+    if node.get("$ref"):
+        name = node["$ref"].rsplit("/", 1)[-1]
+        yield from _walk(schema, {**schema["definitions"][name], **node, "$ref": None}, path)
+        return
+    for key, prop in (node.get("properties") or {}).items():
+        yield f"{path}.{key}" if path else key, prop
+        yield from _walk(schema, prop, f"{path}.{key}" if path else key)
+    items = node.get("items")
+    if isinstance(items, dict):
+        yield from _walk(schema, items, f"{path}[]")
+    for option in node.get("anyOf", []):
+        yield from _walk(schema, option, path)
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    return schema["definitions"][ref.rsplit("/", 1)[-1]] if ref else node
+
+
+def _has_enum(schema: dict[str, Any], node: Any) -> bool:
+    if not isinstance(node, dict):
+        return False
+    node = _resolve(schema, node)
+    return (
+        "enum" in node
+        or "const" in node
+        or any(
+            _has_enum(schema, sub) for sub in (*node.get("anyOf", []), node.get("propertyNames"))
+        )
+    )
+
+
+def _enum_like(annotation: Any) -> bool:
+    if get_origin(annotation) is Literal or (
+        isinstance(annotation, type) and issubclass(annotation, Enum)
+    ):
+        return True
+    return any(_enum_like(arg) for arg in get_args(annotation))
+
+
+def _models(block: type[BaseModel]) -> Iterator[type[BaseModel]]:
+    """The block and every pydantic model in its fields (rows, field maps, filters)."""
+    seen: set[type] = set()
+    todo: list[Any] = [block]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if current in seen:
+                continue
+            seen.add(current)
+            yield current
+            todo += [field.annotation for field in current.model_fields.values()]
+        else:
+            todo += list(get_args(current))
+
+
 @pytest.mark.parametrize("block", ALL_BLOCKS, ids=lambda b: b.__name__)
 def test_every_block_and_field_is_described(block: type) -> None:
     assert block.get_description(), f"{block.__name__} has no description"
-    for name, field in block.model_fields.items():
-        assert field.description, f"{block.__name__}.{name} has no description"
+    for model in _models(block):
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name} has no description"
+    schema = block.model_json_schema()
+    for path, prop in _walk(schema, schema, ""):
+        assert prop.get("description"), f"{path}: no description in the form"
+
+
+@pytest.mark.parametrize("block", ALL_BLOCKS, ids=lambda b: b.__name__)
+def test_the_schema_carries_every_constraint(block: type) -> None:
+    schema = block.model_json_schema()
+    for path, prop in _walk(schema, schema, ""):
+        node = _resolve(schema, prop)
+        if node.get("type") == "array" and isinstance(node.get("items"), dict):
+            items = _resolve(schema, node["items"])
+            if items.get("type") == "object" or "$ref" in node["items"]:
+                # a list of rows: the form needs the row's fields to offer "Add item"
+                assert items.get("properties"), f"{path}: rows without an item schema"
+    for model in _models(block):
+        model_schema = model.model_json_schema()
+        for name, field in model.model_fields.items():
+            if _enum_like(field.annotation):
+                prop = model_schema["properties"][name]
+                assert _has_enum(model_schema, prop.get("items", prop)) or _has_enum(
+                    model_schema, prop
+                ), f"{model.__name__}.{name}: allowed values are missing from the schema"
+
+
+def test_enums_patterns_and_bounds_reach_the_schema() -> None:
+    orders = OrderSyncSettings.model_json_schema()
+    defs = orders["definitions"]
+    assert defs["FieldRule"]["properties"]["policy"]["enum"] == [
+        "always",
+        "create_only",
+        "if_unchanged",
+    ]
+    names = defs["TransformStep"]["properties"]["name"]["anyOf"]
+    assert "truncate" in names[0]["enum"] and names[1]["pattern"]
+    assert defs["VatRule"]["properties"]["rate"] == {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 100,
+        "description": "The VAT rate the shop charges, in percent (21, 9, 0).",
+        "title": "Rate",
+    }
+    assert defs["VatRule"]["required"] == ["rate", "vat_code"]
+    assert defs["TurnoverRule"]["properties"]["country"]["pattern"] == "^[A-Z]{2}$"
+    write_back = defs["StatusWriteBack"]["properties"]
+    assert list(write_back) == ["imported", "delivered", "cancelled"]
+    mplus = MplusKassaCredentials.model_json_schema()
+    assert {"ident", "secret"} <= set(mplus["required"])
+    shop = MijnWebwinkelCredentials.model_json_schema()
+    assert {"token", "partner_token"} <= set(shop["required"])
+    integration = Integration.model_json_schema()
+    # the form's labels (the Prefect V2 UI reads the property title)
+    assert integration["properties"]["mplus"]["title"] == "MplusKASSA credentials"
+    assert integration["properties"]["orders"]["title"] == "Orders settings"
+    assert "mkmw--" not in integration["properties"]["api_budget"]["description"]
+    assert "mkmw-INTEGRATION-shop" in integration["properties"]["api_budget"]["description"]
 
 
 def test_secrets_masked_in_repr_str_and_json() -> None:
@@ -103,6 +223,8 @@ class TestAgainstPrefect:
                 **(
                     {"ident": "i", "secret": SecretStr("zz-secret")}
                     if block is MplusKassaCredentials
+                    else {"token": SecretStr("t"), "partner_token": SecretStr("p")}
+                    if block is MijnWebwinkelCredentials
                     else {}
                 )
             )
@@ -113,23 +235,24 @@ class TestAgainstPrefect:
 
     def test_apply_example_creates_documents(self, caplog: pytest.LogCaptureFixture) -> None:
         caplog.set_level(logging.DEBUG)
-        assert apply_file(EXAMPLE, SECRETS) == ["example"]
-        loaded = Integration.load("example")
+        assert apply_file(EXAMPLE, SECRETS) == ["default"]
+        loaded = Integration.load("default")
         assert loaded.mplus.secret.get_secret_value() == SECRETS["MPLUS_SECRET"]
         assert loaded.mijnwebwinkel.partner_token.get_secret_value() == SECRETS["MWW_PARTNER_TOKEN"]
-        assert loaded.orders.vat_codes == {"21": 1, "9": 2, "0": 3}
-        assert MplusKassaCredentials.load("example").ident == SECRETS["MPLUS_IDENT"]
+        assert [(r.rate, r.vat_code) for r in loaded.orders.vat_codes] == [(21, 1), (9, 2), (0, 3)]
+        assert loaded.orders.payment_code_for("mollie", "ideal") == "IDEAL"
+        assert MplusKassaCredentials.load("default").ident == SECRETS["MPLUS_IDENT"]
         # applying again updates in place
         changed = dict(SECRETS, MPLUS_IDENT="ident-4712")
         apply_file(EXAMPLE, changed)
-        assert Integration.load("example").mplus.ident == "ident-4712"
+        assert Integration.load("default").mplus.ident == "ident-4712"
         for value in SECRETS.values():
             assert value not in caplog.text
 
     def test_missing_variable_saves_nothing(self) -> None:
         env = dict(SECRETS)
         del env["MWW_TOKEN"]
-        text = EXAMPLE.read_text().replace("example:", "never-saved:")
+        text = EXAMPLE.read_text().replace("  default:", "  never-saved:")
         path = Path(EXAMPLE.parent.parent / ".pytest_cache" / "never.yaml")
         path.parent.mkdir(exist_ok=True)
         path.write_text(text)

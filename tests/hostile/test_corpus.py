@@ -30,9 +30,15 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 #: Settings of the orders flow (the demo seeds' codes); 9 % VAT is left unmapped on purpose.
 ORDER_SETTINGS: dict[str, Any] = {
-    "vat_codes": {"21": 1, "0": 3},
-    "shipping_articles": {"PostNL pakket": 999, "2274": 999},
-    "payment_methods": {"ideal": "IDEAL", "mollie:creditcard": "WEBSHOP"},
+    "vat_codes": [{"rate": 21, "vat_code": 1}, {"rate": 0, "vat_code": 3}],
+    "shipping_articles": [
+        {"shop_method": "PostNL pakket", "article_number": 999},
+        {"shop_method": "2274", "article_number": 999},
+    ],
+    "payment_methods": [
+        {"shop_method": "ideal", "mplus_method": "IDEAL"},
+        {"shop_method": "mollie:creditcard", "mplus_method": "WEBSHOP"},
+    ],
     "statuses_to_import": [3],
 }
 

@@ -21,7 +21,13 @@ from .test_reverse import pos_order, shop_orders_for
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
-SETTINGS = {**BASE_SETTINGS, "vat_codes": {"21": 1, "9": 2, "0": 3, "6": 2, "19": 1}}
+SETTINGS = {
+    **BASE_SETTINGS,
+    "vat_codes": [
+        {"rate": rate, "vat_code": code}
+        for rate, code in ((21, 1), (9, 2), (0, 3), (6, 2), (19, 1))
+    ],
+}
 
 
 def _saved(make_integration: Callable[..., Any], pair: EmulatorPair, **orders: Any) -> Any:

@@ -272,8 +272,16 @@ def test_vat_code_per_country_and_turnover_group_per_country(
     ctx = make(
         pair,
         tmp_path,
-        vat_codes={"21": 1, "9": 2, "0": 3, "BE:21": 4},
-        turnover_groups={"BE": 41, "NL": 10},
+        vat_codes=[
+            {"rate": 21, "vat_code": 1},
+            {"rate": 9, "vat_code": 2},
+            {"rate": 0, "vat_code": 3},
+            {"country": "BE", "rate": 21, "vat_code": 4},
+        ],
+        turnover_groups=[
+            {"country": "BE", "turnover_group": 41},
+            {"country": "NL", "turnover_group": 10},
+        ],
     )
     run_shop_to_mplus(ctx)
     nl_lines = lines_of(only_order(pair, nl.number))

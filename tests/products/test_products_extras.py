@@ -203,7 +203,8 @@ def test_custom_fields_as_features(emulators: EmulatorPair, product_integration:
 
 def test_filters_on_custom_field_values(emulators: EmulatorPair, product_integration: Make) -> None:
     name, block = product_integration(
-        save=False, filters={"field_not_equals": {"custom.Merk": ["Denim & Co"]}}
+        save=False,
+        filters={"field_not_equals": [{"field": "custom.Merk", "values": ["Denim & Co"]}]},
     )
     before = {a.id: a.name for a in emulators.shop.backend.articles.values() if a.sku == "106"}
     counts = _run(name, block, skus=["100", "106", "114"])
@@ -217,7 +218,7 @@ def test_filters_on_custom_field_values(emulators: EmulatorPair, product_integra
         before
     )
     name, block = product_integration(
-        save=False, filters={"field_equals": {"custom.Pasvorm": ["Slim fit"]}}
+        save=False, filters={"field_equals": [{"field": "custom.Pasvorm", "values": ["Slim fit"]}]}
     )
     _run(name, block, skus=["100", "102"])
     store = StateStore(block.state_database_url)

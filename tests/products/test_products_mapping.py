@@ -51,10 +51,18 @@ def test_filters_say_why_an_article_is_left_out() -> None:
     assert filter_reason(article, [], ProductFilters(exclude_turnover_groups=[10])) is not None
     assert filter_reason(article, [], ProductFilters(include_skus=["2"])) is not None
     assert (
-        filter_reason(article, [], ProductFilters(field_equals={"brand_name": ["Huismerk"]}))
+        filter_reason(
+            article,
+            [],
+            ProductFilters(field_equals=[{"field": "brand_name", "values": ["Huismerk"]}]),
+        )
         is None
     )
-    assert filter_reason(article, [], ProductFilters(field_not_equals={"brand_name": ["Huismerk"]}))
+    assert filter_reason(
+        article,
+        [],
+        ProductFilters(field_not_equals=[{"field": "brand_name", "values": ["Huismerk"]}]),
+    )
 
 
 def test_variant_products_and_their_option_combinations() -> None:
@@ -164,10 +172,10 @@ def test_custom_fields_in_the_record_axes_and_filters() -> None:
     assert default_field_map({"custom.Merk": "Merk"}).apply(record)["extra.visible.Merk"] == (
         "Huismerk"
     )
-    only = ProductFilters(field_equals={"custom.Pasvorm": ["Regular fit"]})
+    only = ProductFilters(field_equals=[{"field": "custom.Pasvorm", "values": ["Regular fit"]}])
     assert filter_reason(article_fields(a), [], only) == (
         "its custom field 'Pasvorm' is not one of Regular fit"
     )
     assert filter_reason(article_fields(b), [], only) is None
-    unset = ProductFilters(field_not_equals={"custom.Land van herkomst": [""]})
+    unset = ProductFilters(field_not_equals=[{"field": "custom.Land van herkomst", "values": [""]}])
     assert "excluded" in (filter_reason(article_fields(a), [], unset) or "")
