@@ -59,19 +59,18 @@ from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, CATEGORY, ORDER, PRODUCT
 from mkmw_flows.sync.order_select import CURSOR_MPLUS_ORDERS, CURSOR_SHOP_CHANGED
 from mkmw_flows.sync.products import CURSOR as PRODUCTS_CURSOR
-from mkmw_flows.sync.products import LIST_OPTIONS
 from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock import CURSOR as STOCK_CURSOR
 
 try:  # run as ``python -m bench.crash`` or imported by the tests
-    from bench.soak import PLAIN, drift_of, duplicates, integration_fields, products_run
+    from bench.soak import PLAIN, drift_of, duplicates, integration_fields, options_own
 except ImportError:  # pragma: no cover - run as a script from bench/
     from soak import (  # type: ignore[no-redef]
         PLAIN,
         drift_of,
         duplicates,
         integration_fields,
-        products_run,
+        options_own,
     )
 
 FLOWS = ("products", "stock", "orders")
@@ -455,8 +454,6 @@ def snapshot(world: World) -> dict[str, Any]:
             )
     cursors = {}
     for c in store.cursors(NAME):
-        if c.name.startswith(LIST_OPTIONS):
-            continue  # bookkeeping of the run that last read the lists, not a feed position
         cursors[c.name] = c.value if c.value.lstrip("-").isdigit() else "(a date)"
     return {
         "shop articles": articles,
@@ -578,22 +575,11 @@ def crash_flow(
             if log:
                 log(f"{flow}: round {round_no}, kills {result.kills}/{kills}")
         if flow == "products":
-            # The nightly full run, in both worlds: it repairs shared option lists that an
-            # incremental run can leave after a lost answer (docs/resilience.md, known gap).
-            for world in (crash, ref):
-                ctx = SyncContext(
-                    NAME,
-                    world.block,
-                    world.store,
-                    world.block.mplus.client(),
-                    world.block.mijnwebwinkel.client(),
-                    RunReport(flow="products", integration=NAME, run_id=uuid.uuid4().hex),
-                )
-                try:
-                    products_run(ctx, full=True)
-                finally:
-                    ctx.mplus.close()
-                    ctx.shop.close()
+            # no nightly full run: the last (incremental) run must have left every variant
+            # product its own options, in both worlds (shared option lists)
+            for world, label in ((crash, "crash"), (ref, "reference")):
+                found = options_own(world.pair, world.store, NAME)
+                result.violations += [f"at the end ({label} world): {p}" for p in found]
         result.differences = differences(snapshot(crash), snapshot(ref))
     finally:
         crash.close()

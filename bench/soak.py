@@ -6,10 +6,12 @@ seeded random generator. Every cycle first changes both systems the way a shop d
 (store sales, price changes, new products and new sizes in MplusKASSA; new shop orders,
 orders paid later, deliveries in MplusKASSA) and then runs products, orders and stock. A run
 may fail as a whole; the next cycle goes on. Afterwards the faults are switched off, one clean
-catch-up cycle runs, and the agreement is checked:
+catch-up cycle runs (every flow incremental, as the 5-minute and hourly schedules run them),
+and the agreement is checked:
 
 * products: a full dry-run compare plans nothing to create or update; no SKU is twice in the
   shop; every MplusKASSA webshop product is linked, or its latest ledger entry says why not;
+  every linked variant product offers exactly its own options and no option repair is owed;
 * stock: reconciliation finds no drift;
 * orders: every eligible shop order is in MplusKASSA exactly once (by extOrderId), no
   extOrderId is there twice, every other shop order has a ledger reason, and no customer
@@ -54,7 +56,7 @@ from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT
 from mkmw_flows.sync.orders import run_shop_to_mplus
-from mkmw_flows.sync.products import ProductSync
+from mkmw_flows.sync.products import LIST_REPAIR, ProductSync
 from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock import sync_stock
 from mkmw_flows.sync.stock_calc import StockPolicy
@@ -429,6 +431,11 @@ def agreement(
     problems += duplicates(pair)
     problems += orders_agree(pair, store, name, expected or {})
     problems += products_accounted(pair, store, name)
+    problems += options_own(pair, store, name)
+    figures["articles set back to their own options"] = sum(
+        "options set back to its own" in e.message
+        for e in store.ledger(integration=name, flow="products", outcome=Outcome.UPDATED)
+    )
     return problems, figures
 
 
@@ -503,6 +510,39 @@ def products_accounted(pair: EmulatorPair, store: StateStore, name: str) -> list
             variant = binding.extra.get("variant_id")
             if variant is not None and not any(v.id == variant for v in article.variants):
                 problems.append(f"products: article {n} is linked to a variant that is gone")
+    return problems
+
+
+def options_own(pair: EmulatorPair, store: StateStore, name: str) -> list[str]:
+    """Every linked variant product offers exactly its own options; no option repair is owed.
+
+    Its own options are those the products flow last wrote (the binding's ``lists``; the full
+    compare checks those against MplusKASSA). An option added to a shared list that was not
+    taken off the other articles again shows here as an extra option.
+    """
+    problems: list[str] = []
+    shop = pair.shop.backend
+    for binding in store.bindings(name, PRODUCT):
+        article = shop.articles.get(int(binding.shop_key))
+        if article is None:
+            continue  # products_accounted reports a binding to a gone article
+        offered = {
+            str(attached.list_id): {shop.option_name(i)[1] for i in attached.option_ids}
+            for attached in article.lists
+        }
+        own = {k: set(v) for k, v in binding.extra.get("lists", {}).items()}
+        if offered != own:
+            extra = {k: sorted(v - own.get(k, set())) for k, v in offered.items()}
+            problems.append(
+                f"products: SKU {binding.mplus_key} offers options that are not its own "
+                f"{ {k: v for k, v in extra.items() if v} or offered }"
+            )
+    owed = store.repairs_owed(name, LIST_REPAIR)
+    if owed:
+        problems.append(
+            "products: option repairs still owed to SKUs "
+            + ", ".join(sorted(r.mplus_key for r in owed))
+        )
     return problems
 
 
@@ -586,14 +626,13 @@ class Soak:
     def catch_up(self) -> None:
         """Faults off, every order due, one clean cycle (a run failing now is a finding).
 
-        Products run in full, as the deployed nightly run does: an incremental run does not
-        always repair the other articles of a shared option list after a lost answer (a
-        known gap, see docs/resilience.md); the nightly full run does.
+        Every flow runs incrementally, products included, as the 5-minute and hourly
+        schedules do: the nightly full run is not needed to set things right.
         """
         self.faults_off()
         self.changes.finish()
         for flow in FLOWS:
-            self.plain(flow, full=flow == "products")
+            self.plain(flow)
 
     def result(self, started: float) -> SoakResult:
         """Check the agreement and collect the figures."""

@@ -2,7 +2,9 @@
 
 Secrets are never written in the file: a value ``${NAME}`` (or ``${NAME:-default}``) is taken
 from the environment. Every integration in the file is validated before anything is saved,
-so a missing variable or a wrong field leaves the server untouched.
+its name by Prefect's own rule for block document names included, so a missing variable, a
+wrong field or a name Prefect refuses leaves the server untouched. When a save fails midway
+(the server went away), what this run created is deleted and what it changed is restored.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from prefect.types.names import BlockDocumentName
+from pydantic import TypeAdapter, ValidationError
 
 from mkmw_flows.blocks import (
     Integration,
@@ -38,8 +41,24 @@ PARTS: dict[str, type[Any]] = {
 }
 
 
+#: Prefect's validator of block document names (lowercase letters, digits and dashes).
+_BLOCK_NAME: TypeAdapter[str] = TypeAdapter(BlockDocumentName)
+
+
 class BlockFileError(ValueError):
     """A blocks file that cannot be applied; nothing was saved."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why Prefect would refuse `name` as a block document name (None when it is fine)."""
+    if not name:
+        return "the name is empty"
+    try:
+        _BLOCK_NAME.validate_python(name)
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        return f"name {name!r} is refused by Prefect: {message}"
+    return None
 
 
 @dataclass
@@ -107,6 +126,9 @@ def plan_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Plan
     planned: list[PlannedIntegration] = []
     problems: list[str] = []
     for name, fields in data.items():
+        refused = name_problem(str(name))
+        if refused:
+            problems.append(f"integration {name!r}: {refused} (e.g. {_suggest(str(name))!r})")
         if not isinstance(fields, dict):
             problems.append(f"integration {name!r}: expected a mapping")
             continue
@@ -125,11 +147,74 @@ def plan_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Plan
     return planned
 
 
+def _suggest(name: str) -> str:
+    """A name Prefect accepts, close to `name`."""
+    text = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    return text or "default"
+
+
+@dataclass
+class _Saved:
+    """One block document this run wrote, and what was there before (to roll back)."""
+
+    label: str
+    block_type: type[Any]
+    document_id: Any
+    previous: Any | None  # the Block as loaded before the save; None: this run created it
+
+
+def _slug(block_type: type[Any]) -> str:
+    return str(block_type.get_block_type_slug())
+
+
+def _previous(block_type: type[Any], name: str) -> Any | None:
+    """The block saved under `name` now (None when there is none).
+
+    Raises:
+        BlockFileError: When one exists but cannot be read back (so could not be restored).
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_block_document_by_name(name, _slug(block_type))
+        except ObjectNotFound:
+            return None
+    try:
+        return block_type.load(name)
+    except (ValueError, ValidationError) as exc:
+        raise BlockFileError(
+            f"block {_slug(block_type)}/{name} exists but cannot be read ({type(exc).__name__}), "
+            "so it could not be restored if applying failed; delete or fix it in the Prefect "
+            "UI first; nothing was saved"
+        ) from None
+
+
+def _roll_back(saved: list[_Saved]) -> list[str]:
+    """Undo this run's saves, newest first; returns what could not be undone."""
+    from prefect.client.orchestration import get_client
+
+    left: list[str] = []
+    for item in reversed(saved):
+        try:
+            if item.previous is None:
+                with get_client(sync_client=True) as client:
+                    client.delete_block_document(item.document_id)
+            else:
+                item.previous.save(item.label.split("/", 1)[1], overwrite=True)
+        except Exception:  # noqa: BLE001 - report every document that stays changed
+            left.append(item.label)
+    return left
+
+
 def apply_file(path: Path, environ: Mapping[str, str] | None = None) -> list[str]:
-    """Create or update the block documents a blocks file describes.
+    """Create or update the block documents a blocks file describes: all of them or none.
 
     Each part is saved under the integration's name in its own block type (so it can be
-    edited in the Prefect UI), then the Integration block that references them.
+    edited in the Prefect UI), then the Integration block that references them. Every
+    integration (fields and name) is validated before the first save; when a save fails,
+    the documents this run created are deleted and those it changed are restored.
 
     Args:
         path: The YAML file.
@@ -137,10 +222,33 @@ def apply_file(path: Path, environ: Mapping[str, str] | None = None) -> list[str
 
     Returns:
         The names of the integrations saved.
+
+    Raises:
+        BlockFileError: Nothing was saved (or, when the roll-back itself failed, the
+            message names exactly the documents left changed).
     """
     planned = plan_file(path, environ)
+    steps: list[tuple[str, Any]] = []
     for item in planned:
-        for part in PARTS:
-            getattr(item.integration, part).save(item.name, overwrite=True)
-        item.integration.save(item.name, overwrite=True)
+        steps += [(item.name, getattr(item.integration, part)) for part in PARTS]
+        steps.append((item.name, item.integration))
+    before = {(type(block), name): _previous(type(block), name) for name, block in steps}
+    saved: list[_Saved] = []
+    for name, block in steps:
+        label = f"{_slug(type(block))}/{name}"
+        try:
+            document_id = block.save(name, overwrite=True)
+        except Exception as exc:  # noqa: BLE001 - any failure: undo, then say what happened
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            left = _roll_back(saved)
+            if left:
+                raise BlockFileError(
+                    f"{path}: saving block {label} failed ({reason}); these stay changed and "
+                    f"could not be rolled back: {', '.join(left)}"
+                ) from None
+            raise BlockFileError(
+                f"{path}: saving block {label} failed ({reason}); the {len(saved)} block(s) "
+                "saved before it were rolled back, so nothing was saved"
+            ) from None
+        saved.append(_Saved(label, type(block), document_id, before[(type(block), name)]))
     return [item.name for item in planned]

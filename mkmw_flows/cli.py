@@ -15,7 +15,8 @@ from mkmw_flows import __version__
 
 if TYPE_CHECKING:
     from mkmw_emulators.core.faults import FaultConfig
-    from mkmw_flows.state import StateStore
+    from mkmw_flows.blocks import Integration
+    from mkmw_flows.state import LedgerEntry, StateStore
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # The embedded (ephemeral) server gets 20 s to boot by default; a busy two-core machine can
@@ -166,6 +167,7 @@ def emulate_mplus(
     """Serve the MplusKASSA emulator until interrupted."""
     import uvicorn
 
+    _require_emulators()  # before the import: an installed wheel has no emulators
     from mkmw_emulators.mplus.server import create_emulator
 
     emulator = create_emulator(
@@ -209,6 +211,7 @@ def emulate_mijnwebwinkel(
     """Serve the MijnWebwinkel emulator until interrupted."""
     import uvicorn
 
+    _require_emulators()  # before the import: an installed wheel has no emulators
     from mkmw_emulators.mijnwebwinkel.server import create_emulator
     from mkmw_emulators.mijnwebwinkel.statuses import parse_order_statuses
 
@@ -276,33 +279,83 @@ def ledger_show(
     details: Annotated[
         bool, typer.Option("--details", help="Also print what was read and what was sent.")
     ] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="One table row per entry (for a wide terminal).")
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Print ledger entries, newest first."""
-    import json
-
-    columns = ["time (UTC)", "integration", "flow", "record", "outcome", "reason", "message"]
-    table = Table(*columns, *(["read", "sent"] if details else []))
+    """Print ledger entries, newest first: each entry's message on its own line under it."""
     entries = _store(database).ledger(
         integration=integration, run_id=run, reason_code=reason, record_key=record, limit=limit
     )
-    for e in entries:
-        row = [
-            f"{e.created_at:%Y-%m-%d %H:%M:%S}",
-            e.integration,
-            e.flow,
-            e.record_key,
-            e.outcome.value,
-            e.reason_code or "",
-            e.message,
-        ]
+    if wide:
+        _ledger_table(entries, details)
+    else:
+        _ledger_stacked(entries, details)
+
+
+_LEDGER_COLUMNS = ("time (UTC)", "integration", "flow", "record", "outcome", "reason")
+
+
+def _ledger_fields(entry: LedgerEntry) -> list[str]:
+    return [
+        f"{entry.created_at:%Y-%m-%d %H:%M:%S}",
+        entry.integration,
+        entry.flow,
+        entry.record_key,
+        entry.outcome.value,
+        entry.reason_code or "",
+    ]
+
+
+def _ledger_data(entry: LedgerEntry) -> tuple[str, str]:
+    import json
+
+    return (
+        json.dumps(entry.source_data or {}, ensure_ascii=False),
+        json.dumps(entry.sent_data or {}, ensure_ascii=False),
+    )
+
+
+def _ledger_table(entries: list[LedgerEntry], details: bool) -> None:
+    table = Table(*_LEDGER_COLUMNS, "message", *(["read", "sent"] if details else []))
+    for entry in entries:
+        row = [*_ledger_fields(entry), entry.message]
         if details:
-            row += [
-                json.dumps(e.source_data or {}, ensure_ascii=False),
-                json.dumps(e.sent_data or {}, ensure_ascii=False),
-            ]
+            row += list(_ledger_data(entry))
         table.add_row(*row)
     console.print(table)
+
+
+def _ledger_stacked(entries: list[LedgerEntry], details: bool) -> None:
+    """The short fields in aligned columns, the message (and data) wrapped under each entry.
+
+    When every entry is of one integration, its name is printed once above the rows.
+    """
+    from rich.padding import Padding
+    from rich.text import Text
+
+    integrations = {e.integration for e in entries}
+    drop = 1 if len(integrations) == 1 else None  # the integration column
+    columns = [c for i, c in enumerate(_LEDGER_COLUMNS) if i != drop]
+    rows = [[c for i, c in enumerate(_ledger_fields(e)) if i != drop] for e in entries]
+    widths = [max(len(c) for c in column) for column in zip(columns, *rows, strict=False)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    if drop is not None:
+        console.print(f"integration: {next(iter(integrations))}", highlight=False, markup=False)
+    console.print(line(columns), style="bold", highlight=False, markup=False)
+    for entry, row in zip(entries, rows, strict=True):
+        console.print(line(row), highlight=False, markup=False)
+        under = [entry.message] if entry.message else []
+        if details:
+            read, sent = _ledger_data(entry)
+            under += [f"read: {read}", f"sent: {sent}"]
+        for text in under:
+            console.print(Padding(Text(text), (0, 0, 0, 4)), highlight=False)
+    console.print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", style="dim")
 
 
 #: Flow name -> "module:function" of the flows `mkmw run` can start.
@@ -348,7 +401,8 @@ def run(
     with Progress(*columns, console=console, transient=True) as progress:
         progress.add_task(f"{flow} for {integration}", total=None)
         try:
-            summary = flow_fn(integration=integration, **kwargs)
+            state = flow_fn(integration=integration, return_state=True, **kwargs)
+            summary = state.result()
         except Exception as exc:  # noqa: BLE001 - report the flow's failure in one line
             console.print(f"[red]{flow} failed:[/red] {exc}")
             raise typer.Exit(code=1) from None
@@ -362,7 +416,29 @@ def run(
         shown = key not in ("counts", "flow", "integration", "dry_run")
         if shown and value not in ({}, None, []):
             console.print(f"{key}: {value}")
+    if dry_run:
+        _print_plan(state.state_details.flow_run_id)
     console.print(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def _print_plan(flow_run_id: object) -> None:
+    """Print the plan a dry run published (record, field, old -> new): its own artifact."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from rich.markdown import Markdown
+
+    if flow_run_id is None:
+        return
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    plans = [a for a in artifacts if (a.key or "").endswith("-plan") and isinstance(a.data, str)]
+    if not plans:
+        console.print("this flow publishes no field-by-field plan")
+        return
+    for artifact in plans:
+        console.print(Markdown(str(artifact.data)))
 
 
 @app.command()
@@ -534,8 +610,13 @@ def setup(
         bool, typer.Option(help="Also create the scheduled deployments on the work pool.")
     ] = False,
 ) -> None:
-    """Set up an integration: test both connections, pick flows and settings, save it."""
-    from mkmw_flows.setup import SetupError, deployed_flows, project_dir, run_setup
+    """Set up an integration: test both connections, pick flows and settings, save it.
+
+    Ends with the pre-flight check (`mkmw check`): exit 0 when nothing blocks the first
+    sync, 3 when the integration was saved but the check found blocking problems, 1 when
+    nothing was saved.
+    """
+    from mkmw_flows.setup import SetupError, deployed_flows, run_setup
 
     flags = {
         "name": name,
@@ -558,16 +639,70 @@ def setup(
         "state_database_url": state_database_url,
     }
     try:
-        answers, _ = run_setup(_TyperSetupIO(interactive=not no_input), flags, overwrite=overwrite)
+        answers, integration = run_setup(
+            _TyperSetupIO(interactive=not no_input), flags, overwrite=overwrite
+        )
     except SetupError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(code=1) from None
     if deploy:
-        from mkmw_flows.schedules import deploy_to_pool
+        from mkmw_flows.schedules import WORK_POOL, deploy_to_pool
 
-        for deployed in deploy_to_pool(answers.name, project_dir(), deployed_flows(answers.flows)):
+        for deployed in deploy_to_pool(answers.name, deployed_flows(answers.flows)):
             console.print(f"deployed {deployed}")
-        console.print("start a worker: prefect worker start --pool mkmw-process")
+        console.print(
+            f"start a worker where mkmw-flows is installed: prefect worker start --pool {WORK_POOL}"
+        )
+    blockers = _setup_preflight(answers.name, integration)
+    if blockers:
+        raise typer.Exit(code=SETUP_SAVED_WITH_BLOCKERS)
+
+
+#: `mkmw setup` exit code: the Integration was saved, but the pre-flight check found blockers.
+SETUP_SAVED_WITH_BLOCKERS = 3
+
+
+def _setup_preflight(name: str, integration: Integration) -> int:
+    """Run the pre-flight check on a just-saved integration and print what blocks the sync.
+
+    Returns:
+        The number of blocking problems (0 when the check could not run: it says so).
+    """
+    from mkmw_flows.check import run_check
+
+    again = f"mkmw check --integration {name}"
+    console.print("pre-flight check (both systems are read, nothing is written) ...")
+    try:
+        report = run_check(integration)
+    except Exception as exc:  # noqa: BLE001 - setup saved; the check is advice, say why it failed
+        console.print(
+            f"[yellow]saved, but the pre-flight check could not run:[/yellow] {exc}\n"
+            f"run it again with: {again}",
+            highlight=False,
+        )
+        return 0
+    blockers = report.blockers
+    for finding in blockers:
+        console.print(
+            f"[red]BLOCKS[/red] {finding.system} {finding.code} {finding.subject}: "
+            f"{finding.message}",
+            highlight=False,
+        )
+    others = len(report.findings) - len(blockers)
+    if blockers:
+        console.print(
+            f"[bold]saved Integration {name!r}, but {len(blockers)} problem(s) block the "
+            f"sync[/bold] ({others} other finding(s)); fix them, then see what is left "
+            f"with: {again}",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"saved Integration {name!r}; nothing blocks the first sync "
+            f"({others} other finding(s): {again})",
+            highlight=False,
+        )
+    return len(blockers)
 
 
 @app.command()

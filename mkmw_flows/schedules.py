@@ -11,12 +11,12 @@ import contextlib
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.flows import Flow
 from prefect.schedules import Cron, Interval, Schedule
+from prefect.types.entrypoint import EntrypointType
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -35,7 +35,12 @@ class ScheduledDeployment:
     Attributes:
         flow: The flow's name (``@flow(name=...)``).
         name: The deployment's name; the full name is ``flow/name``.
-        entrypoint: ``path/to/file.py:function``, relative to the project root.
+        entrypoint: The flow as ``module:function`` (``mkmw_flows.flows.orders:sync_orders``):
+            a worker imports it from the installed package, so it needs no checkout. The
+            colon form (not Prefect's dotted ``module.function``) is what
+            `prefect deploy --name flow/deployment` matches on; with no pull step and no
+            path, Prefect 3.9's "copy the code" step copies the run's folder onto itself,
+            which it skips.
         description: What the deployment is for, shown in the Prefect UI.
         interval_seconds: Run every so many seconds (or None).
         cron: Run on this cron schedule in :data:`TIMEZONE` (or None).
@@ -62,7 +67,7 @@ class ScheduledDeployment:
     @property
     def module(self) -> str:
         """The entrypoint's module, e.g. ``mkmw_flows.flows.orders``."""
-        return self.entrypoint.split(":", 1)[0].removesuffix(".py").replace("/", ".")
+        return self.entrypoint.split(":", 1)[0]
 
     @property
     def function(self) -> str:
@@ -88,28 +93,28 @@ DEPLOYMENTS: tuple[ScheduledDeployment, ...] = (
     ScheduledDeployment(
         flow="sync-orders",
         name="every-5-minutes",
-        entrypoint="mkmw_flows/flows/orders.py:sync_orders",
+        entrypoint="mkmw_flows.flows.orders:sync_orders",
         description="New and changed web orders (and their customers) every 5 minutes.",
         interval_seconds=300,
     ),
     ScheduledDeployment(
         flow="sync-stock",
         name="every-5-minutes",
-        entrypoint="mkmw_flows/flows/stock.py:sync_stock",
+        entrypoint="mkmw_flows.flows.stock:sync_stock",
         description="Stock changed in MplusKASSA to the shop every 5 minutes.",
         interval_seconds=300,
     ),
     ScheduledDeployment(
         flow="sync-products",
         name="hourly",
-        entrypoint="mkmw_flows/flows/products.py:sync_products",
+        entrypoint="mkmw_flows.flows.products:sync_products",
         description="Changed products and categories every hour.",
         cron="5 * * * *",
     ),
     ScheduledDeployment(
         flow="sync-products",
         name="nightly-full",
-        entrypoint="mkmw_flows/flows/products.py:sync_products",
+        entrypoint="mkmw_flows.flows.products:sync_products",
         description="Every product compared in full each night, catching what a feed missed.",
         cron="30 2 * * *",
         parameters={"full": True},
@@ -117,14 +122,14 @@ DEPLOYMENTS: tuple[ScheduledDeployment, ...] = (
     ScheduledDeployment(
         flow="reconcile-stock",
         name="nightly",
-        entrypoint="mkmw_flows/flows/stock.py:reconcile_stock",
+        entrypoint="mkmw_flows.flows.stock:reconcile_stock",
         description="Both sides' stock compared each night; drift is reported (mkmw.stock.drift).",
         cron="30 3 * * *",
     ),
     ScheduledDeployment(
         flow="purge-ledger",
         name="daily",
-        entrypoint="mkmw_flows/flows/maintenance.py:purge_ledger",
+        entrypoint="mkmw_flows.flows.maintenance:purge_ledger",
         description="Ledger entries and personal data past the retention period removed daily.",
         cron="15 4 * * *",
     ),
@@ -203,24 +208,25 @@ def runner_deployments(
             ),
             tags=["mkmw", f"integration:{integration}"],
             schedules=[schedule],
+            entrypoint_type=EntrypointType.MODULE_PATH,
         )
         # to_deployment dispatches on the calling context; from sync code it is not a coroutine
-        result.append(cast("RunnerDeployment", deployment))
+        runner = cast("RunnerDeployment", deployment)
+        runner.entrypoint = item.entrypoint
+        result.append(runner)
     return result
 
 
-def deploy_to_pool(
-    integration: str, project_dir: Path, flows: Iterable[str] | None = None
-) -> list[str]:
+def deploy_to_pool(integration: str, flows: Iterable[str] | None = None) -> list[str]:
     """Create or update the schedule table's deployments on the process work pool.
 
-    The deployments run the flows from `project_dir` (this checkout) for one integration,
-    named like serve's (``sync-orders/shop1-every-5-minutes``). The work pool is created
-    when it does not exist.
+    The deployments import the flows by module path from the installed ``mkmw-flows``
+    package, so a worker needs the package installed and nothing else (no checkout, no
+    pull step). They are named like serve's (``sync-orders/shop1-every-5-minutes``). The
+    work pool is created when it does not exist.
 
     Args:
         integration: Name of the Integration block every run uses.
-        project_dir: The directory holding ``mkmw_flows/`` that workers run the flows from.
         flows: Only these flow names (default: all).
 
     Returns:
@@ -228,6 +234,7 @@ def deploy_to_pool(
     """
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments.runner import deploy
     from prefect.exceptions import ObjectAlreadyExists
 
     async def ensure_pool() -> None:
@@ -242,19 +249,46 @@ def deploy_to_pool(
         if wanted is not None and item.flow not in wanted:
             continue
         name = f"{integration}-{item.name}"
-        source = Flow.from_source(source=str(project_dir), entrypoint=item.entrypoint)
-        flow = cast("Flow[..., Any]", source)
-        flow.deploy(
-            name=name,
+        deployment = cast(
+            "RunnerDeployment",
+            load_flow(item).to_deployment(
+                name=name,
+                description=item.description,
+                parameters=item.all_parameters(integration),
+                schedules=[prefect_schedule(item)],
+                concurrency_limit=_limit(item),
+                tags=["mkmw", f"integration:{integration}"],
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            ),
+        )
+        deployment.entrypoint = item.entrypoint  # module:function, as prefect.yaml has it
+        deploy(
+            deployment,
             work_pool_name=WORK_POOL,
-            description=item.description,
-            parameters=item.all_parameters(integration),
-            schedules=[prefect_schedule(item)],
-            concurrency_limit=_limit(item),
-            tags=["mkmw", f"integration:{integration}"],
             build=False,
             push=False,
-            print_next_steps=False,
+            print_next_steps_message=False,
         )
         names.append(f"{item.flow}/{name}")
     return names
+
+
+def prefect_yaml_rows(integration: str = "default") -> list[dict[str, Any]]:
+    """The ``deployments:`` rows of prefect.yaml, as the schedule table gives them.
+
+    prefect.yaml spells the same rows out (with YAML anchors for the pool and the limit);
+    tests/ops/test_schedules.py compares the two.
+    """
+    return [
+        {
+            "name": item.name,
+            "description": item.description,
+            "entrypoint": item.entrypoint,
+            "parameters": item.all_parameters(integration),
+            "tags": ["mkmw"],
+            "work_pool": {"name": WORK_POOL},
+            "concurrency_limit": item.concurrency(),
+            "schedules": [item.schedule()],
+        }
+        for item in DEPLOYMENTS
+    ]

@@ -6,10 +6,8 @@ that refused and why, and never contain a secret.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import SecretStr
@@ -480,9 +478,3 @@ def deployed_flows(flows: Iterable[str]) -> list[str]:
     if "stock" in chosen:
         names.append("reconcile-stock")
     return [*names, "purge-ledger"]
-
-
-def project_dir() -> Path:
-    """The checkout workers run the flows from: $MKMW_PROJECT_DIR, else this package's parent."""
-    configured = os.environ.get("MKMW_PROJECT_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent

@@ -13,11 +13,17 @@ from mkmw_flows.state import StateStore
 
 
 @task(name="purge-ledger-entries")
-def purge_entries(database_url: str | None, retention_days: int) -> tuple[int, int]:
-    """Delete ledger entries older than the retention period and erase their personal data.
+def purge_entries(
+    database_url: str | None, integration: str, retention_days: int
+) -> tuple[int, int]:
+    """Delete one integration's ledger entries older than its retention period.
+
+    The personal data of those entries is erased first. Only the entries of ``integration``
+    are touched: other integrations sharing the state database keep their own period.
 
     Args:
         database_url: The integration's state database (None: the default).
+        integration: The integration whose ledger is purged.
         retention_days: The retention period in days.
 
     Returns:
@@ -25,7 +31,7 @@ def purge_entries(database_url: str | None, retention_days: int) -> tuple[int, i
     """
     store = StateStore(database_url)
     try:
-        return store.purge(retention_days)
+        return store.purge(integration, retention_days)
     finally:
         store.close()
 
@@ -46,8 +52,9 @@ def purge_summary(
 def purge_ledger(integration: str = "default") -> dict[str, Any]:
     """Apply the retention period (``ledger_retention_days``) to the integration's ledger.
 
-    Entries older than the period are deleted and the personal data (what was read and
-    sent) of those entries is erased first, so none outlives the period. Publishes a
+    Entries of this integration older than the period are deleted and the personal data
+    (what was read and sent) of those entries is erased first, so none outlives the period.
+    Other integrations sharing the state database are not touched. Publishes a
     table and a markdown artifact under ``mkmw-<integration>-purge-ledger`` and the event
     ``mkmw.ledger.purged``.
 
@@ -59,7 +66,7 @@ def purge_ledger(integration: str = "default") -> dict[str, Any]:
     """
     block = load_integration(integration)
     days = block.ledger_retention_days
-    deleted, erased = purge_entries(block.state_database_url, days)
+    deleted, erased = purge_entries(block.state_database_url, integration, days)
     summary = purge_summary(integration, days, deleted, erased)
     get_run_logger().info(
         "purged the ledger of %s: %d entries older than %d days deleted", integration, deleted, days

@@ -1,4 +1,4 @@
-"""SQLModel tables of the state store: bindings, cursors, the ledger and held records."""
+"""SQLModel tables of the state store: bindings, cursors, the ledger, held records, repairs."""
 
 from __future__ import annotations
 
@@ -104,3 +104,22 @@ class HeldRecord(SQLModel, table=True):
     retry_requested: bool = Field(default=False)
     first_failed_at: datetime = Field(default_factory=utcnow)
     last_failed_at: datetime = Field(default_factory=utcnow)
+
+
+class RepairOwed(SQLModel, table=True):
+    """A write owed to one shop record because something we did changed it as a side effect.
+
+    Written *before* the causing write (e.g. options added to an option list that other
+    articles share: the shop offers them on every article using the list), and cleared only
+    when the repair write went through, so a lost answer or a crash leaves the debt visible
+    to the next run.
+    """
+
+    __tablename__ = "mkmw_repair_owed"
+
+    integration: str = Field(primary_key=True, max_length=100)
+    kind: str = Field(primary_key=True, max_length=40, description="what is owed, e.g. lists")
+    shop_key: str = Field(primary_key=True, max_length=200)
+    mplus_key: str = Field(max_length=200)
+    detail: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)

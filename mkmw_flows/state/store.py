@@ -26,7 +26,15 @@ from mkmw_flows.state.claims import (
     claim_records,
     release_records,
 )
-from mkmw_flows.state.models import Binding, Cursor, HeldRecord, LedgerEntry, Outcome, utcnow
+from mkmw_flows.state.models import (
+    Binding,
+    Cursor,
+    HeldRecord,
+    LedgerEntry,
+    Outcome,
+    RepairOwed,
+    utcnow,
+)
 
 DEFAULT_HOME_ENV = "MKMW_HOME"
 DATABASE_URL_ENV = "MKMW_DATABASE_URL"
@@ -245,28 +253,39 @@ class StateStore:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.exec(query))
 
-    def purge(self, older_than_days: int, *, now: datetime | None = None) -> tuple[int, int]:
-        """Apply the retention period to the ledger.
+    def purge(
+        self, integration: str, older_than_days: int, *, now: datetime | None = None
+    ) -> tuple[int, int]:
+        """Apply one integration's retention period to its own ledger.
 
-        Entries older than the period are deleted; personal data (what was read and sent)
-        is erased from the rest of those entries first, so none outlives the period.
+        Entries of ``integration`` older than the period are deleted; personal data (what was
+        read and sent) is erased from the rest of those entries first, so none outlives the
+        period. Other integrations sharing the database keep their entries (each has its own
+        period), and held records are never touched: they wait to be taken again.
 
         Args:
+            integration: The integration whose ledger is purged.
             older_than_days: The retention period in days.
             now: The reference time (aware UTC); defaults to now.
 
         Returns:
             (entries deleted, entries whose personal data was erased).
         """
+        if not isinstance(integration, str) or not integration:
+            raise TypeError("purge needs the integration's name: retention is per integration")
         cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+        old = (
+            col(LedgerEntry.integration) == integration,
+            col(LedgerEntry.created_at) < cutoff,
+        )
         with self.transaction() as tx:
             erased = tx.session.exec(
                 update(LedgerEntry)  # type: ignore[call-overload]
-                .where(col(LedgerEntry.created_at) < cutoff, col(LedgerEntry.personal_data))
+                .where(*old, col(LedgerEntry.personal_data))
                 .values(source_data=None, sent_data=None, personal_data=False)
             ).rowcount
             deleted = tx.session.exec(
-                delete(LedgerEntry).where(col(LedgerEntry.created_at) < cutoff)  # type: ignore[call-overload]
+                delete(LedgerEntry).where(*old)  # type: ignore[call-overload]
             ).rowcount
         return int(deleted or 0), int(erased or 0)
 
@@ -305,6 +324,16 @@ class StateStore:
         with self.transaction() as tx:
             result = tx.session.exec(statement.values(retry_requested=True))  # type: ignore[call-overload]
             return int(result.rowcount or 0)
+
+    # -- repairs owed -------------------------------------------------------------------
+
+    def repairs_owed(self, integration: str, kind: str) -> list[RepairOwed]:
+        """The repair writes still owed to shop records of one kind, oldest first."""
+        query = select(RepairOwed).where(
+            RepairOwed.integration == integration, RepairOwed.kind == kind
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.exec(query.order_by(col(RepairOwed.created_at))))
 
     # -- claims -------------------------------------------------------------------------
 
@@ -503,6 +532,43 @@ class StoreTransaction:
                     col(HeldRecord.integration) == integration,
                     col(HeldRecord.flow) == flow,
                     col(HeldRecord.record_key).in_(keys[start : start + 500]),
+                )
+            )
+
+    def owe_repairs(
+        self, integration: str, kind: str, owed: dict[str, str], detail: str = ""
+    ) -> None:
+        """Record repair writes owed to shop records (``{shop_key: mplus_key}``).
+
+        A record that already owes one keeps its first date (the detail is updated).
+        """
+        keys = list(owed)
+        existing: dict[str, RepairOwed] = {}
+        for start in range(0, len(keys), 500):
+            query = select(RepairOwed).where(
+                RepairOwed.integration == integration,
+                RepairOwed.kind == kind,
+                col(RepairOwed.shop_key).in_(keys[start : start + 500]),
+            )
+            existing.update({r.shop_key: r for r in self.session.exec(query)})
+        for shop_key, mplus_key in owed.items():
+            row = existing.get(shop_key) or RepairOwed(
+                integration=integration, kind=kind, shop_key=shop_key, mplus_key=mplus_key
+            )
+            row.mplus_key = mplus_key
+            row.detail = detail[:2000]
+            self.session.add(row)
+        self.session.flush()
+
+    def clear_repairs(self, integration: str, kind: str, shop_keys: Iterable[str]) -> None:
+        """Forget repairs once their write went through (one statement per 500 keys)."""
+        keys = list(dict.fromkeys(shop_keys))
+        for start in range(0, len(keys), 500):
+            self.session.exec(
+                delete(RepairOwed).where(  # type: ignore[call-overload]
+                    col(RepairOwed.integration) == integration,
+                    col(RepairOwed.kind) == kind,
+                    col(RepairOwed.shop_key).in_(keys[start : start + 500]),
                 )
             )
 

@@ -59,14 +59,14 @@ from mkmw_flows.sync.product_source import (
     variant_combos,
 )
 from mkmw_flows.sync.reasons import Reason
-from mkmw_flows.sync.report import RecordResult, write_outcomes
+from mkmw_flows.sync.report import RecordResult, RunReport, write_outcomes
 
 FLOW = "products"
 CURSOR = "products.article_marker"
 LAST_RUN = "products.last_run_started"
-#: + list id: the option names a shared list had when the articles sharing it were last set
-#: back to their own options (a lost answer or a crash after adding options is caught up on)
-LIST_OPTIONS = "products.list_options."
+#: kind of the "repair owed" markers of articles that must be set back to their own options
+#: after options were added to an option list they share (see :meth:`ProductSync.ensure_options`)
+LIST_REPAIR = "lists"
 #: JSON {product number: day}: when a dated sales price of the product starts or ends, so the
 #: action price follows on that day although nothing changed in MplusKASSA
 PRICE_CHANGES = "products.price_changes"
@@ -156,6 +156,8 @@ class ProductSync:
         self.plans: list[ProductPlan] = []
         self._store_info: Any = None
         self._sku_index: dict[str, ShopArticle] | None = None
+        #: SKUs whose create failed in this run: the shop may hold them all the same
+        self._unsure_creates: set[str] = set()
         self._lists: dict[int, ArticleList] = {}
         # shop time (naive) a little before this run started: where a lost write would be
         self.started = (dt.datetime.now() - dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S")
@@ -175,10 +177,13 @@ class ProductSync:
     def batches(self) -> Iterator[tuple[list[Product], int | None]]:
         """Pages of products with the cursor value each one covers (None: no cursor).
 
-        Held records come first (taken again on every run until they go through); then the
-        feed from the cursor (or from the start with ``full``), or just the asked SKUs.
+        An empty page comes first when an earlier run left option repairs owed (they are
+        settled in it); then held records (taken again on every run until they go through);
+        then the feed from the cursor (or from the start with ``full``), or just the asked SKUs.
         """
         client = self.ctx.mplus
+        if not self.ctx.dry_run and self.ctx.store.repairs_owed(self.ctx.name, LIST_REPAIR):
+            yield [], None  # an empty page settles the repairs an earlier run left owed
         if self.skus is not None:
             numbers = [int(s) for s in self.skus if s.strip().isdigit()]
             for bad in (s for s in self.skus if not s.strip().isdigit()):
@@ -244,6 +249,11 @@ class ProductSync:
         runs scan only articles created since the previous run started, which is where a
         write whose binding was lost would be.
         """
+        if sku in self._unsure_creates:
+            # created earlier in this run with the answer lost (the product is in a later
+            # batch too): the index predates that write, so read the new articles again
+            self._unsure_creates.discard(sku)
+            self._sku_index = None
         if self._sku_index is None:
             first = self.ctx.store.get_cursor(self.ctx.name, CURSOR) is None
             last_run = self.ctx.store.get_cursor(self.ctx.name, LAST_RUN)
@@ -516,8 +526,17 @@ class ProductSync:
 
     # ---- applying -------------------------------------------------------------------------
 
-    def ensure_options(self, plans: list[ProductPlan]) -> None:
-        """Add the option names the page needs to their lists (one call per list)."""
+    def ensure_options(self, plans: list[ProductPlan]) -> set[int]:
+        """Add the option names the page needs to their lists (one call per list).
+
+        The shop offers an option added to a list on every article using the list, so
+        before the options are added, every bound article sharing the list is recorded as
+        owing a repair (committed first: a lost answer or a crash leaves the debt visible);
+        :meth:`settle_repairs` sets them back to their own options and clears the markers.
+
+        Returns:
+            The ids of the lists options were (or may have been) added to.
+        """
         wanted: dict[int, list[str]] = {}
         for plan in plans:
             if plan.action not in ("create", "update") or not any(
@@ -527,13 +546,36 @@ class ProductSync:
             for name, values in plan.lists.items():
                 bucket = wanted.setdefault(plan.list_ids[name], [])
                 bucket.extend(v for v in values if v not in bucket)
+        new: dict[int, list[str]] = {}
         for list_id, names in wanted.items():
             known = {o.name for o in self._option_list(list_id).options}
-            new = [n for n in names if n not in known]
-            if new:
+            if [n for n in names if n not in known]:
+                new[list_id] = [n for n in names if n not in known]
+        if not new:
+            return set()
+        self._owe_repairs(plans, set(new))
+        for list_id, names in new.items():
+            try:
                 self._lists[list_id] = self.ctx.shop.add_list_options(
-                    list_id, [NewListOption(name=n) for n in new]
+                    list_id, [NewListOption(name=n) for n in names]
                 )
+            except MijnWebwinkelError:
+                self._lists.pop(list_id, None)  # it may have gone through: read it again
+                raise
+        return set(new)
+
+    def _owe_repairs(self, plans: list[ProductPlan], list_ids: set[int]) -> None:
+        """Record every bound article on these lists as owing a repair (own transaction)."""
+        owed: dict[str, str] = {}
+        for binding in self.ctx.store.bindings(self.ctx.name, PRODUCT):
+            if list_ids & {int(k) for k in binding.extra.get("lists", {})}:
+                owed[binding.shop_key] = binding.mplus_key
+        for plan in plans:
+            if plan.shop_id is not None and list_ids & set(plan.list_ids.values()):
+                owed[str(plan.shop_id)] = str(plan.src.product_number)
+        detail = "options added to list(s) " + ", ".join(str(i) for i in sorted(list_ids))
+        with self.ctx.store.transaction() as tx:
+            tx.owe_repairs(self.ctx.name, LIST_REPAIR, owed, detail)
 
     def _list_attach(self, plan: ProductPlan) -> list[ListAttach]:
         attach = []
@@ -723,44 +765,95 @@ class ProductSync:
                 )
         return out
 
-    def repair_shared_lists(self, plans: list[ProductPlan], added: set[int]) -> list[RecordResult]:
-        """Put back the options of other bound articles on a list that just got new options.
+    def settle_repairs(
+        self, plans: list[ProductPlan], results: list[RecordResult]
+    ) -> tuple[list[RecordResult], list[str]]:
+        """Set owed articles back to their own options (see :meth:`ensure_options`).
 
-        The shop offers every option of an attached list to each article using it once the
-        option is added, so articles outside this page that share the list are set back to
-        their own options (a write each, only when a list gains a brand-new option).
+        An article of this page whose own write set its options went through needs nothing
+        more; every other owed article gets a write of its options: those planned in this
+        page, else those its binding says were last written. A marker is cleared only when
+        that write went through (or the article or its binding is gone).
+
+        Returns:
+            (ledger results of the repair writes, shop keys whose markers are cleared).
         """
-        if not added:
-            return []
-        in_page = {p.shop_id for p in plans if p.shop_id is not None}
-        results = []
-        for binding in self.ctx.store.bindings(self.ctx.name, PRODUCT):
-            lists = binding.extra.get("lists", {})
-            if int(binding.shop_key) in in_page or not added & {int(k) for k in lists}:
-                continue
+        owed = self.ctx.store.repairs_owed(self.ctx.name, LIST_REPAIR)
+        if not owed:
+            return [], []
+        in_page = {str(p.shop_id): p for p in plans if p.shop_id is not None}
+        outcome = {p.src.sku: r.outcome for p, r in zip(plans, results, strict=True)}
+        bindings = self.ctx.store.bindings_by_mplus_keys(
+            self.ctx.name, PRODUCT, [r.mplus_key for r in owed]
+        )
+        cleared: list[str] = []
+        repairs: list[RecordResult] = []
+        for row in owed:
+            plan = in_page.get(row.shop_key)
+            if plan is not None and plan.action in ("create", "update", "delete"):
+                wrote = plan.action == "delete" or any(c.target == "lists" for c in plan.writes)
+                if wrote and outcome.get(plan.src.sku) != Outcome.FAILED:
+                    cleared.append(row.shop_key)
+                    continue
+            if plan is not None and plan.lists and plan.action not in ("skip", "fail"):
+                own = {
+                    str(plan.list_ids[n]): v for n, v in plan.lists.items() if n in plan.list_ids
+                }
+            else:
+                binding = bindings.get(row.mplus_key)
+                if binding is None or binding.shop_key != row.shop_key:
+                    cleared.append(row.shop_key)  # no longer ours: nothing to set back
+                    continue
+                own = dict(binding.extra.get("lists", {}))
+            result = self._repair_lists(row.shop_key, row.mplus_key, own, row.detail)
+            if result.outcome != Outcome.FAILED:
+                cleared.append(row.shop_key)
+            repairs.append(result)
+        return repairs, cleared
+
+    def _repair_lists(
+        self, shop_key: str, mplus_key: str, own: dict[str, list[str]], why: str
+    ) -> RecordResult:
+        """One write: the article's option lists with exactly its own options."""
+        key = f"product {mplus_key} (shop article {shop_key})"
+        try:
             attach = []
-            for list_id, values in lists.items():
+            for list_id, values in own.items():
                 ids = {o.name: o.id for o in self._option_list(int(list_id)).options}
-                attach.append(
-                    ListAttach(
-                        id=int(list_id),
-                        options=[ListOptionAttach(id=int(ids[v] or 0)) for v in values if v in ids],
-                    )
+                options = [ListOptionAttach(id=int(ids[v] or 0)) for v in values if v in ids]
+                if options:
+                    attach.append(ListAttach(id=int(list_id), options=options))
+            if not attach:
+                return RecordResult(
+                    "product", mplus_key, Outcome.UNCHANGED, None, f"{key}: no options to set"
                 )
-            try:
-                self.ctx.shop.update_article(int(binding.shop_key), ArticlePatch(lists=attach))
-            except MijnWebwinkelError as exc:
-                results.append(
-                    RecordResult(
-                        "product",
-                        binding.mplus_key,
-                        Outcome.FAILED,
-                        Reason.REJECTED_BY_SHOP,
-                        f"product {binding.mplus_key}: could not restore its options ({exc})",
-                        hold=True,
-                    )
+            self.ctx.shop.update_article(int(shop_key), ArticlePatch(lists=attach))
+        except MijnWebwinkelError as exc:
+            if exc.status_code == 404:  # the article (or the list) is gone: nothing owed
+                return RecordResult(
+                    "product",
+                    mplus_key,
+                    Outcome.SKIPPED,
+                    None,
+                    f"{key}: gone from the shop ({exc})",
                 )
-        return results
+            reason = Reason.API_UNAVAILABLE if exc.retryable else Reason.REJECTED_BY_SHOP
+            return RecordResult(
+                "product",
+                mplus_key,
+                Outcome.FAILED,
+                reason,
+                f"{key}: could not set its options back to its own after {why} ({exc}); "
+                "the repair stays owed and the next run tries again",
+            )
+        names = "; ".join(f"list {lid}: {', '.join(v)}" for lid, v in own.items())
+        return RecordResult(
+            "product",
+            mplus_key,
+            Outcome.UPDATED,
+            None,
+            f"{key}: options set back to its own after {why} ({names})",
+        )
 
     def run_page(self, products: list[Product], cursor: int | None) -> list[RecordResult]:
         """Plan and (unless a dry run) apply one page, then commit it with its cursor."""
@@ -771,8 +864,6 @@ class ProductSync:
             page.results = [self.result(p) for p in plans]
             self.ctx.report.extend(page.results)
             return page.results
-        before = {lid: {o.name for o in lst.options} for lid, lst in self._lists.items()}
-        added: set[int] = set()
         try:
             self.ensure_options(plans)
         except MijnWebwinkelError as exc:
@@ -780,10 +871,6 @@ class ProductSync:
                 if any(c.target == "lists" for c in plan.writes):
                     plan.action, plan.reason = "fail", Reason.REJECTED_BY_SHOP
                     plan.message = f"SKU {plan.src.sku}: the shop refused new options ({exc})"
-        for lid, lst in self._lists.items():
-            if lid in before and {o.name for o in lst.options} - before[lid]:
-                added.add(lid)
-        added |= self._lists_grown()
         writers = max(1, self.settings.write_concurrency)
         with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="mkmw-products") as pool:
             applied = list(pool.map(self._apply_and_bind, plans))
@@ -791,9 +878,8 @@ class ProductSync:
             page.results.append(result)
             page.puts.extend(bindings.puts)
             page.deletes.extend(bindings.deletes)
-        repairs = self.repair_shared_lists(plans, added)
-        page.results.extend(repairs)
-        self.ctx.report.extend(page.results)
+        repairs, repaired = self.settle_repairs(plans, page.results)
+        self.ctx.report.extend(page.results + repairs)
         price_days = self._note_price_changes(plans)
         with self.ctx.store.transaction() as tx:
             for entity, key in page.deletes:
@@ -803,31 +889,28 @@ class ProductSync:
                 if rows:
                     tx.put_bindings(self.ctx.name, entity, rows)
             write_outcomes(tx, self.ctx.report, page.results)
-            if not any(r.outcome == Outcome.FAILED for r in repairs):
-                for lid, lst in self._lists.items():
-                    names = json.dumps(sorted(o.name for o in lst.options))
-                    tx.set_cursor(self.ctx.name, f"{LIST_OPTIONS}{lid}", names)
+            # repairs are only logged: their debt is the marker, not a held product record
+            report = self.ctx.report
+            tx.add_ledger(
+                RunReport(
+                    report.flow, report.integration, report.run_id, results=repairs
+                ).ledger_rows()
+            )
+            tx.clear_repairs(self.ctx.name, LIST_REPAIR, repaired)
             if price_days:
                 changes = json.dumps(self.price_changes(), sort_keys=True)
                 tx.set_cursor(self.ctx.name, PRICE_CHANGES, changes)
             if cursor is not None:
                 tx.set_cursor(self.ctx.name, CURSOR, str(cursor))
-        return page.results
-
-    def _lists_grown(self) -> set[int]:
-        """Lists read this run holding options added since the sharing articles were set back."""
-        grown = set()
-        for lid, lst in self._lists.items():
-            raw = self.ctx.store.get_cursor(self.ctx.name, f"{LIST_OPTIONS}{lid}")
-            if raw is not None and {o.name for o in lst.options} - set(json.loads(raw)):
-                grown.add(lid)
-        return grown
+        return page.results + repairs
 
     def _apply_and_bind(self, plan: ProductPlan) -> tuple[RecordResult, PageResult]:
         if plan.action in ("skip", "fail"):
             return self.result(plan), PageResult()
         article, result = self.apply(plan)
         if result.outcome == Outcome.FAILED:
+            if plan.action == "create":
+                self._unsure_creates.add(plan.src.sku)
             return result, PageResult()
         return result, self.bindings_for(plan, article)
 

@@ -99,14 +99,14 @@ FIXES: dict[Reason, str] = {
     + ".",
     Reason.VARIANT_UNMATCHED: "Make the variant's options match a MplusKASSA article (colour/"
     "size), or set the products settings' variant_axes.",
-    Reason.VAT_UNMAPPED: 'Add the VAT rate to the orders settings\' vat_codes (e.g. "21": 1 or '
-    '"BE:21": 1), ' + _RETRY.format(code="VAT_UNMAPPED") + ".",
-    Reason.SHIPPING_UNMAPPED: "Add the shipping method to the orders settings' "
-    "shipping_articles (method -> MplusKASSA article number), "
+    Reason.VAT_UNMAPPED: "Add a row to the orders settings' vat_codes (country, rate, vat_code; "
+    "e.g. country BE, rate 21, vat_code 1), " + _RETRY.format(code="VAT_UNMAPPED") + ".",
+    Reason.SHIPPING_UNMAPPED: "Add a row to the orders settings' shipping_articles "
+    "(shop_method, article_number: the MplusKASSA article for the shipping cost), "
     + _RETRY.format(code="SHIPPING_UNMAPPED")
     + ".",
-    Reason.PAYMENT_UNMAPPED: "Add the payment method to the orders settings' payment_methods "
-    '(e.g. "mollie:ideal": "IDEAL"), ' + _RETRY.format(code="PAYMENT_UNMAPPED") + ".",
+    Reason.PAYMENT_UNMAPPED: "Add a row to the orders settings' payment_methods (shop_method, "
+    "mplus_method; e.g. mollie:ideal -> IDEAL), " + _RETRY.format(code="PAYMENT_UNMAPPED") + ".",
     Reason.COUNTRY_UNKNOWN: "Correct the country of the address in the shop order, "
     + _RETRY.format(code="COUNTRY_UNKNOWN")
     + ".",

@@ -58,11 +58,11 @@ class LocalPrefect:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_SERVER_UI_ENABLED": "false",
             "PREFECT_CLI_PROMPT": "false",
-            "MKMW_PROJECT_DIR": str(ROOT),
             "MKMW_HOME": str(home / "mkmw"),
             "PYTHONUNBUFFERED": "1",
         }
-        self.env.pop("PREFECT_PROFILE", None)
+        for name in ("PREFECT_PROFILE", "MKMW_PROJECT_DIR", "PYTHONPATH"):
+            self.env.pop(name, None)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.logs: list[Path] = []
 
@@ -103,12 +103,19 @@ class LocalPrefect:
         raise RuntimeError(f"prefect server not healthy in {timeout}s:\n{self.tail('server')}")
 
     def run(
-        self, args: Sequence[str], timeout: float = 120.0, check: bool = True
+        self,
+        args: Sequence[str],
+        timeout: float = 120.0,
+        check: bool = True,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run a command to completion against this server (bounded by `timeout`)."""
+        """Run a command to completion against this server (bounded by `timeout`).
+
+        It runs in `cwd` (default: the checkout).
+        """
         proc = subprocess.run(  # noqa: S603
             list(args),
-            cwd=ROOT,
+            cwd=cwd or ROOT,
             env=self.env,
             capture_output=True,
             text=True,
@@ -122,9 +129,17 @@ class LocalPrefect:
             )
         return proc
 
-    def prefect(self, *args: str, timeout: float = 120.0, check: bool = True):
-        """Run `prefect ARGS` against this server."""
-        return self.run([str(BIN / "prefect"), *args], timeout=timeout, check=check)
+    def prefect(
+        self,
+        *args: str,
+        timeout: float = 120.0,
+        check: bool = True,
+        cwd: Path | None = None,
+        bin_dir: Path | None = None,
+    ):
+        """Run `prefect ARGS` against this server, from `bin_dir` (default: this venv's)."""
+        prefect = (bin_dir or BIN) / "prefect"
+        return self.run([str(prefect), *args], timeout=timeout, check=check, cwd=cwd)
 
     def tail(self, name: str, lines: int = 60) -> str:
         path = self.home / f"{name}.log"

@@ -59,3 +59,45 @@ def test_purge_ledger_deletes_old_entries_and_publishes_artifact(tmp_path, emula
     assert "mkmw-purge-test-purge-ledger-summary" in keys
     # no emulator call is needed for a purge
     assert sum(emulators.mplus.counters.calls.values()) == 0
+
+
+def test_purge_ledger_keeps_to_its_own_integration_in_a_shared_database(
+    tmp_path, emulators
+) -> None:
+    fields = emulators.credentials()
+    db = str(tmp_path / "shared.db")
+    Integration(**fields, state_database_url=db, ledger_retention_days=5).save(
+        "purge-short", overwrite=True
+    )
+    Integration(**fields, state_database_url=db, ledger_retention_days=60).save(
+        "purge-long", overwrite=True
+    )
+    store = StateStore(db)
+    store.append_ledger(
+        [
+            _entry("purge-short", 20, "short-old"),
+            _entry("purge-short", 1, "short-new"),
+            _entry("purge-long", 20, "long-mid"),
+            _entry("purge-long", 90, "long-old"),
+        ]
+    )
+    with store.transaction() as tx:
+        tx.hold("purge-short", "orders", "short-held", "PAYMENT_UNMAPPED", "no payment mapping")
+        tx.hold("purge-long", "orders", "long-held", "PAYMENT_UNMAPPED", "no payment mapping")
+
+    short = purge_ledger(integration="purge-short")
+
+    assert short["entries_deleted"] == 1 and short["personal_data_erased"] == 1
+    assert [e.record_key for e in store.ledger(integration="purge-short")] == ["short-new"]
+    long_left = {e.record_key: e for e in store.ledger(integration="purge-long")}
+    assert set(long_left) == {"long-mid", "long-old"}  # 5 days of the other integration
+    assert long_left["long-old"].source_data == {"email": "jan@example.nl"}
+
+    long = purge_ledger(integration="purge-long")
+
+    assert long["entries_deleted"] == 1 and long["retention_days"] == 60
+    assert [e.record_key for e in store.ledger(integration="purge-long")] == ["long-mid"]
+    assert [e.record_key for e in store.ledger(integration="purge-short")] == ["short-new"]
+    assert [h.record_key for h in store.held("purge-short", "orders")] == ["short-held"]
+    assert [h.record_key for h in store.held("purge-long", "orders")] == ["long-held"]
+    store.close()

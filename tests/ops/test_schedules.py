@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mkmw_flows.schedules import DEPLOYMENTS, TIMEZONE, WORK_POOL, by_full_name, load_flow
+from mkmw_flows.schedules import (
+    DEPLOYMENTS,
+    TIMEZONE,
+    WORK_POOL,
+    by_full_name,
+    load_flow,
+    prefect_yaml_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _landed(entrypoint: str) -> bool:
-    return (ROOT / entrypoint.split(":", 1)[0]).exists()
 
 
 def _prefect_yaml() -> dict:
@@ -34,6 +37,7 @@ def test_prefect_yaml_matches_the_schedule_table() -> None:
         assert row["concurrency_limit"] == item.concurrency()
         assert "mkmw" in row["tags"]
         assert row["schedules"] == [item.schedule()]
+    assert rows == prefect_yaml_rows("default")
 
 
 def test_every_flow_on_the_issue_list_is_scheduled() -> None:
@@ -50,19 +54,25 @@ def test_every_flow_on_the_issue_list_is_scheduled() -> None:
     assert by_full_name("sync-orders/every-5-minutes").interval_seconds == 300
 
 
-def test_prefect_yaml_has_no_absolute_path() -> None:
+def test_prefect_yaml_needs_no_checkout() -> None:
+    """Module-path entrypoints and no pull step: a worker imports the installed package."""
     text = (ROOT / "prefect.yaml").read_text(encoding="utf-8")
     config = _prefect_yaml()
-    step = config["pull"][0]["prefect.deployments.steps.set_working_directory"]
-    assert step["directory"] == "{{ $MKMW_PROJECT_DIR }}"
+    assert config["pull"] == []  # explicit: `prefect deploy` would otherwise add a folder step
+    for row in config["deployments"]:
+        module, _, function = row["entrypoint"].partition(":")
+        assert module.startswith("mkmw_flows.flows.") and "/" not in module and function
+        assert "pull" not in row
+    assert "MKMW_PROJECT_DIR" not in text
     assert "/work/" not in text and "/home/" not in text and "/tmp/" not in text
 
 
 @pytest.mark.parametrize("item", DEPLOYMENTS, ids=lambda d: d.full_name)
 def test_entrypoints_are_the_named_flows(item) -> None:
-    if not _landed(item.entrypoint):
-        pytest.skip(f"{item.entrypoint} has not landed yet")
+    from prefect.flows import load_flow_from_entrypoint
+
     flow = load_flow(item)
+    assert load_flow_from_entrypoint(item.entrypoint) is flow  # as the worker loads it
     assert flow.name == item.flow
     assert "integration" in flow.parameters.properties
     for name in item.parameters:
@@ -84,10 +94,9 @@ def test_serve_builds_the_same_schedules_for_one_integration(monkeypatch) -> Non
     module = _serve_module()
     monkeypatch.setattr(module, "serve", lambda *deps, **kw: served.extend(deps))
     monkeypatch.setenv("MKMW_INTEGRATION", "shop1")
-    landed = sorted({d.flow for d in DEPLOYMENTS if _landed(d.entrypoint)})
-    assert module.main([f"--flow={f}" for f in landed]) == 0
+    assert module.main([]) == 0
 
-    expected = [d for d in DEPLOYMENTS if d.flow in landed]
+    expected = list(DEPLOYMENTS)
     assert [d.name for d in served] == [f"shop1-{d.name}" for d in expected]
     for deployment, item in zip(served, expected, strict=True):
         assert deployment.parameters == item.all_parameters("shop1")

@@ -10,7 +10,7 @@ from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 from mkmw_flows.blocks import Integration, StockSyncSettings
-from mkmw_flows.cli import app
+from mkmw_flows.cli import SETUP_SAVED_WITH_BLOCKERS, app
 from mkmw_flows.setup import parse_numbers
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -59,7 +59,7 @@ def test_non_interactive_setup_saves_a_working_integration(emulators, tmp_path) 
         },
     )
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == SETUP_SAVED_WITH_BLOCKERS, result.output
     assert "ok: MplusKASSA answered: API version" in result.output
     assert "ok: MijnWebwinkel answered" in result.output
     assert emulators.mplus.secret not in result.output.replace("demo-", "")
@@ -135,7 +135,7 @@ def test_interactive_setup_asks_for_everything(emulators, tmp_path) -> None:
         ["setup", "--no-mplus-verify-tls", "--database", str(tmp_path / "x.db")],
         input="\n".join(answers) + "\n",
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == SETUP_SAVED_WITH_BLOCKERS, result.output
     assert "MplusKASSA secret" in result.output and "MplusKASSA branches" not in result.output
     assert emulators.shop.partner_token not in result.output
     block = Integration.load("setup-asked")
@@ -144,27 +144,58 @@ def test_interactive_setup_asks_for_everything(emulators, tmp_path) -> None:
     assert block.mijnwebwinkel.token.get_secret_value() == emulators.shop.token
 
 
-def test_setup_can_deploy_the_schedules(emulators, tmp_path) -> None:
-    from mkmw_flows.schedules import DEPLOYMENTS
-    from mkmw_flows.setup import deployed_flows, project_dir
+def test_setup_ends_with_the_preflight_check_and_names_the_command(emulators, tmp_path) -> None:
+    """The demo shop has unmapped shipping and payment methods: saved, but blocked."""
+    from mkmw_flows.check import run_check
 
-    wanted = deployed_flows(["orders"])
-    if not all(
-        (project_dir() / d.entrypoint.split(":")[0]).exists()
-        for d in DEPLOYMENTS
-        if d.flow in wanted
-    ):
-        pytest.skip("the orders flow has not landed yet")
+    args = _flags(emulators, "setup-checked", tmp_path / "c.db", **{"--flows": "orders"})
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == SETUP_SAVED_WITH_BLOCKERS, result.output
+    text = " ".join(result.output.split())
+
+    report = run_check(Integration.load("setup-checked"))  # what `mkmw check` would find
+    blockers = report.blockers
+    assert blockers  # the demo seed has unmapped shipping and payment methods
+    summary = f"saved Integration 'setup-checked', but {len(blockers)} problem(s) block the sync"
+    assert summary in text
+    assert "mkmw check --integration setup-checked" in text
+    assert text.count("BLOCKS ") == len(blockers)
+    for finding in blockers:
+        assert f"{finding.code} {finding.subject}" in text
+    assert {"SHIPPING_UNMAPPED", "PAYMENT_UNMAPPED"} <= {f.code for f in blockers}
+    # the summary comes last, after the saving and every blocker
+    assert text.rindex("block the sync") > text.rindex("BLOCKS ") > text.index("saved Integration")
+
+
+def test_a_check_that_cannot_run_still_reports_saved(emulators, tmp_path, monkeypatch) -> None:
+    import mkmw_flows.check as check
+
+    def broken(integration):
+        raise RuntimeError("shop went away")
+
+    monkeypatch.setattr(check, "run_check", broken)
+    args = _flags(emulators, "setup-nocheck", tmp_path / "n.db", **{"--flows": "stock"})
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "saved, but the pre-flight check could not run: shop went away" in text
+    assert "mkmw check --integration setup-nocheck" in text
+    assert not _missing("setup-nocheck")
+
+
+def test_setup_can_deploy_the_schedules(emulators, tmp_path) -> None:
     args = _flags(emulators, "setup-dep", tmp_path / "d.db", **{"--flows": "orders"})
     result = CliRunner().invoke(app, [*args, "--deploy"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == SETUP_SAVED_WITH_BLOCKERS, result.output
 
-    async def names() -> set[str]:
+    async def deployments() -> dict[str, str | None]:
         async with get_client() as client:
-            return {d.name for d in await client.read_deployments()}
+            return {d.name: d.entrypoint for d in await client.read_deployments()}
 
-    deployed = asyncio.run(names())
-    assert {"setup-dep-every-5-minutes", "setup-dep-daily"} <= deployed
+    deployed = asyncio.run(deployments())
+    assert {"setup-dep-every-5-minutes", "setup-dep-daily"} <= set(deployed)
+    # imported from the installed package on the worker: no folder, no pull step
+    assert deployed["setup-dep-every-5-minutes"] == "mkmw_flows.flows.orders:sync_orders"
 
 
 def test_parse_numbers() -> None:
@@ -173,7 +204,7 @@ def test_parse_numbers() -> None:
 
 def test_a_refused_overwrite_leaves_the_saved_integration_as_it_was(emulators, tmp_path) -> None:
     good = _flags(emulators, "setup-keep", tmp_path / "k.db", **{"--flows": "stock"})
-    assert CliRunner().invoke(app, good).exit_code == 0
+    assert CliRunner().invoke(app, good).exit_code == SETUP_SAVED_WITH_BLOCKERS
     before = Integration.load("setup-keep")
 
     bad = _flags(emulators, "setup-keep", tmp_path / "k.db", **{"--shop-token": WRONG})

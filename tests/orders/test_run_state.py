@@ -123,7 +123,8 @@ def test_held_orders_name_the_run_warn_with_the_fix_and_alert_once_per_reason(
     coffee = add_order(
         emulators, "koffie@example.nl", lines=[{"type": "article", "article_id": COFFEE}]
     )
-    _save(make_integration, emulators, name, **{**BASE_SETTINGS, "vat_codes": {"21": 1, "0": 3}})
+    vat = [{"rate": "21", "vat_code": 1}, {"rate": "0", "vat_code": 3}]
+    _save(make_integration, emulators, name, **{**BASE_SETTINGS, "vat_codes": vat})
     third = sync_orders(integration=name, return_state=True)
     assert third.name == "Held"
     assert third.message == "6 of 6 orders held: PAYMENT_UNMAPPED ×5, VAT_UNMAPPED ×1"
@@ -132,7 +133,10 @@ def test_held_orders_name_the_run_warn_with_the_fix_and_alert_once_per_reason(
     assert new["VAT_UNMAPPED"]["fix"] == FIXES[Reason.VAT_UNMAPPED]
 
     # Everything mapped: the held orders go through and the run is plain Completed.
-    payment = {**BASE_SETTINGS["payment_methods"], "mollie:giropay": "WEBSHOP"}
+    payment = [
+        *BASE_SETTINGS["payment_methods"],
+        {"shop_method": "mollie:giropay", "mplus_method": "WEBSHOP"},
+    ]
     _save(make_integration, emulators, name, **{**BASE_SETTINGS, "payment_methods": payment})
     events.clear()
     warnings.lines.clear()

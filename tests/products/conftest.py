@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
+
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)  # bench/ is not installed: its fast clients serve the fault tests
 
 
 @pytest.fixture

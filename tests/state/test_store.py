@@ -139,11 +139,64 @@ def test_purge_deletes_old_entries_and_their_personal_data(store: StateStore) ->
             ),
         ]
     )
-    deleted, erased = store.purge(30, now=now)
+    deleted, erased = store.purge("shop1", 30, now=now)
     assert (deleted, erased) == (1, 1)
     remaining = store.ledger()
     assert [e.record_key for e in remaining] == ["new"]
     assert remaining[0].source_data == {"email": "c@d.nl"}
+
+
+def test_purge_applies_each_integrations_retention_to_its_own_records_only(
+    store: StateStore,
+) -> None:
+    now = utcnow()
+
+    def entry(integration: str, key: str, days: int) -> LedgerEntry:
+        return _entry(
+            integration=integration,
+            record_key=key,
+            personal_data=True,
+            source_data={"email": f"{key}@example.nl"},
+            sent_data={"name": key},
+            created_at=now - timedelta(days=days),
+        )
+
+    # "short" keeps 7 days, "long" keeps 90; both share one state database
+    store.append_ledger(
+        [
+            entry("short", "s-old", 10),
+            entry("short", "s-new", 3),
+            entry("long", "l-mid", 10),
+            entry("long", "l-old", 100),
+        ]
+    )
+    with store.transaction() as tx:
+        tx.hold("short", "orders", "s-held", "PRODUCT_MISSING", "article 1 does not exist")
+        tx.hold("long", "orders", "l-held", "PRODUCT_MISSING", "article 2 does not exist")
+
+    assert store.purge("short", 7, now=now) == (1, 1)
+    assert [e.record_key for e in store.ledger(integration="short")] == ["s-new"]
+    long_entries = {e.record_key: e for e in store.ledger(integration="long")}
+    assert set(long_entries) == {"l-mid", "l-old"}  # the 7 days of "short" do not reach "long"
+    assert long_entries["l-mid"].source_data == {"email": "l-mid@example.nl"}
+    assert long_entries["l-old"].sent_data == {"name": "l-old"}
+
+    assert store.purge("long", 90, now=now) == (1, 1)
+    assert [e.record_key for e in store.ledger(integration="long")] == ["l-mid"]
+    assert [e.record_key for e in store.ledger(integration="short")] == ["s-new"]
+    assert store.ledger(integration="short")[0].source_data == {"email": "s-new@example.nl"}
+    # held records wait to be taken again: no retention removes them
+    assert [h.record_key for h in store.held("short", "orders")] == ["s-held"]
+    assert [h.record_key for h in store.held("long", "orders")] == ["l-held"]
+    assert store.purge("unknown", 0, now=now) == (0, 0)
+    assert len(store.ledger()) == 2
+
+
+def test_purge_refuses_a_call_without_the_integration(store: StateStore) -> None:
+    store.append_ledger([_entry(created_at=utcnow() - timedelta(days=40))])
+    with pytest.raises(TypeError, match="integration"):
+        store.purge(30, 30)  # type: ignore[arg-type]  # the old call shape, days first
+    assert len(store.ledger()) == 1
 
 
 def test_held_records_and_retry(store: StateStore) -> None:
@@ -176,3 +229,26 @@ def test_repr_hides_password() -> None:
     from sqlalchemy.engine import make_url
 
     assert "hunter22" not in make_url(pg).render_as_string(hide_password=True)
+
+
+def test_repairs_owed_are_recorded_kept_and_cleared_per_integration(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.owe_repairs("shop1", "lists", {"55": "100", "56": "101"}, "options added to list 5001")
+        tx.owe_repairs("shop2", "lists", {"55": "900"}, "options added to list 7001")
+    first = {r.shop_key: r for r in store.repairs_owed("shop1", "lists")}
+    assert {k: r.mplus_key for k, r in first.items()} == {"55": "100", "56": "101"}
+    with store.transaction() as tx:  # owed again before it was settled: one row, first date kept
+        tx.owe_repairs("shop1", "lists", {"55": "100"}, "options added to list 5002")
+    again = {r.shop_key: r for r in store.repairs_owed("shop1", "lists")}
+    assert len(again) == 2 and again["55"].detail == "options added to list 5002"
+    assert again["55"].created_at == first["55"].created_at
+    # a transaction that fails clears nothing
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.clear_repairs("shop1", "lists", ["55"])
+        raise RuntimeError("crash before the commit")
+    assert len(store.repairs_owed("shop1", "lists")) == 2
+    with store.transaction() as tx:
+        tx.clear_repairs("shop1", "lists", ["55", "404"])
+    assert [r.shop_key for r in store.repairs_owed("shop1", "lists")] == ["56"]
+    assert [r.mplus_key for r in store.repairs_owed("shop2", "lists")] == ["900"]
+    assert store.repairs_owed("shop1", "images") == []
