@@ -56,6 +56,10 @@ WRITE_OPERATIONS = frozenset(
         "deliverOrderV2",
         "saveInvoice",
         "payInvoice",
+        "newArticleGroup",
+        "updateArticleGroup",
+        "savePurchaseOrder",
+        "savePurchaseDelivery",
     }
 )
 _OP_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Body[^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z]\w*)")
@@ -130,6 +134,16 @@ def _handlers(backend: MplusBackend) -> dict[str, Callable[[dict[str, Any]], dic
         "getArticleGroupChanges": lambda body: b.get_article_group_changes(body["request"]),
         "getStock": lambda body: b.get_stock(body["request"]),
         "getStockHistoryV2": lambda body: b.get_stock_history(body["request"]),
+        "getStockHistory": lambda body: b.get_stock_history_v1(body["request"]),
+        "newArticleGroup": lambda body: b.new_article_group(body["request"]),
+        "updateArticleGroup": lambda body: b.update_article_group(body["request"]),
+        "savePurchaseOrder": b.save_purchase_order,
+        "getPurchaseOrders": lambda body: b.get_purchase_orders(body["request"]),
+        "savePurchaseDelivery": b.save_purchase_delivery,
+        "getPurchaseDeliveries": lambda body: b.get_purchase_deliveries(body["request"]),
+        "getImages": lambda body: b.get_images(body.get("request")),
+        "getCurrentSyncMarkersV2": lambda body: b.current_sync_markers_v2(body["request"]),
+        "getBranchInformation": lambda body: b.get_branch_information(body["request"]),
         "updateStock": lambda body: b.update_stock(body["request"]),
         "getRelations": lambda body: b.get_relations(body["request"]),
         "getRelation": b.get_relation,

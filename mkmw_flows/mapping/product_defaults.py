@@ -76,3 +76,20 @@ def default_reverse_field_map() -> FieldMap:
             ),
         ]
     )
+
+
+def reverse_variant_rules(variant_axes: Mapping[str, str]) -> list[FieldRule]:
+    """The rules that give a variant's MplusKASSA article its axes from the shop options.
+
+    Args:
+        variant_axes: MplusKASSA article field -> shop option list name (the products
+            setting); a custom-field axis (``custom.<name>``) is not written back.
+
+    Returns:
+        One rule per axis: ``colour`` <- ``options.Kleur``, ``size`` <- ``options.Maat``.
+    """
+    return [
+        FieldRule(target=field, source=f"options.{name}")
+        for field, name in variant_axes.items()
+        if not field.startswith("custom.")
+    ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from prefect.blocks.core import Block
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from mkmw_flows.mapping.category_defaults import check_category_map
 from mkmw_flows.mapping.fieldmap import FieldMap
 from mkmw_flows.mapping.filters import ProductFilters
 from mkmw_flows.mapping.product_defaults import DEFAULT_FEATURES, default_field_map
@@ -44,6 +45,16 @@ class ProductSyncSettings(Block):
     sync_categories: bool = Field(
         default=True,
         description="Create and update shop categories from the MplusKASSA article groups.",
+    )
+    category_field_map: FieldMap = Field(
+        default_factory=FieldMap,
+        title="Category map (your rules)",
+        description=(
+            "Your category rules, laid over the default (title from the group name). Targets: "
+            "title, content, meta_title, meta_description, article_order; sources: name, "
+            "text, group_number, sort_order; policy always / create_only / if_unchanged "
+            "(create_only title: a name edited in the shop stays)."
+        ),
     )
     field_map: FieldMap = Field(
         default_factory=FieldMap,
@@ -96,3 +107,8 @@ class ProductSyncSettings(Block):
     reverse_turnover_group: int | None = Field(
         default=None, ge=0, le=999, description="Reverse direction: turnover group of new articles."
     )
+
+    @field_validator("category_field_map")
+    @classmethod
+    def _category_targets(cls, value: FieldMap) -> FieldMap:
+        return check_category_map(value)

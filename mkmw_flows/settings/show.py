@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mkmw_flows.mapping.category_defaults import default_category_field_map
 from mkmw_flows.mapping.fieldmap import FieldMap, FieldRule
 from mkmw_flows.mapping.order_defaults import DEFAULT_ORDER_MAP, DEFAULT_REVERSE_MAP
 from mkmw_flows.mapping.product_defaults import default_field_map, default_reverse_field_map
@@ -143,6 +144,11 @@ def integration_sections(integration: Integration) -> list[Section]:
             products.field_map,
         ),
         rule_section("products: field map, shop -> MplusKASSA", default_reverse_field_map()),
+        rule_section(
+            "products: category map, article group -> shop category",
+            default_category_field_map(),
+            products.category_field_map,
+        ),
         *order_sections(orders),
         rule_section("orders: order map, shop -> MplusKASSA", DEFAULT_ORDER_MAP, orders.order_map),
         rule_section(
@@ -160,6 +166,10 @@ def default_sections() -> list[Section]:
         rule_section("products: default field map, MplusKASSA -> shop", default_field_map()),
         rule_section(
             "products: default field map, shop -> MplusKASSA", default_reverse_field_map()
+        ),
+        rule_section(
+            "products: default category map, article group -> shop category",
+            default_category_field_map(),
         ),
         rule_section("orders: default order map, shop -> MplusKASSA", DEFAULT_ORDER_MAP),
         rule_section("orders: default reverse order map, MplusKASSA -> shop", DEFAULT_REVERSE_MAP),

@@ -5,7 +5,8 @@ each batch's bindings). A shop SKU must be a MplusKASSA article number, which is
 any other SKU is recorded as ``SKU_NOT_NUMERIC`` and never sent, and the batch goes on.
 Matching is by binding first, then by article number. Only the fields that changed since we
 last wrote them are sent (hashes on the ``article`` binding, keys prefixed ``mplus.``).
-Shop articles with variants are left to the forward direction (a shop variant has no SKU).
+A shop article with variants becomes one MplusKASSA product with an article per variant
+(:mod:`mkmw_flows.sync.products_reverse_variants`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mkmw_flows.mapping import FieldChange, FieldMap, TransformError, hashes_of, plan_changes
-from mkmw_flows.mapping.product_defaults import default_reverse_field_map
+from mkmw_flows.mapping.product_defaults import (
+    default_reverse_field_map,
+    reverse_variant_rules,
+)
 from mkmw_flows.mijnwebwinkel.models import Article as ShopArticle
 from mkmw_flows.mplus.errors import MplusBusinessError, MplusError
 from mkmw_flows.mplus.models import Article, Product
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE
+from mkmw_flows.sync.products_reverse_variants import VariantProducts
 from mkmw_flows.sync.reasons import Reason
 from mkmw_flows.sync.report import RecordResult, write_outcomes
 
@@ -46,6 +51,9 @@ class ReverseProductSync:
         self.skus = set(skus) if skus is not None else None
         self.field_map: FieldMap = default_reverse_field_map()
         self.rules = self.field_map.rules()
+        self.variant_map = self.field_map.merged(
+            FieldMap(fields=reverse_variant_rules(self.settings.variant_axes))
+        )
         self.plans: list[RecordResult] = []
         self._include_tax: bool | None = None
         self.started = (dt.datetime.now() - dt.timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M:%S")
@@ -74,11 +82,16 @@ class ReverseProductSync:
         """Create or update the MplusKASSA products of a batch; commit bindings and cursor."""
         results: list[RecordResult] = []
         puts: list[dict[str, Any]] = []
+        variant_puts: list[tuple[str, dict[str, Any]]] = []
         numeric = [
-            a
-            for a in articles
-            if (a.sku or "").strip().isdigit() and (a.sku or "").isascii() and not a.variants
+            a for a in articles if (a.sku or "").strip().isdigit() and (a.sku or "").isascii()
         ]
+        with_variants = [a for a in numeric if a.variants]
+        numeric = [a for a in numeric if not a.variants]
+        price_field = "price_incl" if self.prices_include_tax else "price_excl"
+        variants = VariantProducts(self.ctx, self.variant_map, price_field)
+        variants.load(with_variants)
+        variant_ids = {a.id for a in with_variants}
         bindings = {
             a.id: self.ctx.store.find_binding(self.ctx.name, ARTICLE, shop_key=str(a.id))
             for a in numeric
@@ -93,6 +106,11 @@ class ReverseProductSync:
                 for article in product.articles:
                     known[int(article.article_number or 0)] = (product, article)
         for shop_article in articles:
+            if shop_article.id in variant_ids:
+                result, more = variants.one(shop_article)
+                results.append(result)
+                variant_puts.extend(more)
+                continue
             result, put = self._one(shop_article, bindings.get(shop_article.id), known)
             results.append(result)
             if put is not None:
@@ -104,6 +122,8 @@ class ReverseProductSync:
         with self.ctx.store.transaction() as tx:
             for put in puts:
                 tx.put_binding(self.ctx.name, ARTICLE, **put)
+            for entity, row in variant_puts:
+                tx.put_binding(self.ctx.name, entity, **row)
             write_outcomes(tx, self.ctx.report, results)
             if cursor is not None:
                 tx.set_cursor(self.ctx.name, REVERSE_CURSOR, cursor)
@@ -124,15 +144,6 @@ class ReverseProductSync:
                 f"Shop article {shop.name!r} {why}; MplusKASSA article numbers are numeric only. "
                 "Give it a numeric SKU in the shop to send it.",
                 hold=True,
-            ), None
-        if shop.variants:
-            return RecordResult(
-                "product",
-                key,
-                Outcome.SKIPPED,
-                Reason.VARIANT_UNMATCHED,
-                f"Shop article {shop.name!r} has variants, which have no SKU of their own; "
-                "variant products are kept in MplusKASSA and sent to the shop.",
             ), None
         try:
             mapped = self.field_map.apply(shop.model_dump(mode="python"))

@@ -230,7 +230,54 @@ def exercise_every_operation(s: Session) -> None:
     )
     s.call("getDeliveryMethods")
     s.call("getBranches")
+    _exercise_catalog_operations(s)
     _exercise_order_operations(s)
+
+
+def _exercise_catalog_operations(s: Session) -> None:
+    """Catalogue and stock operations: article groups, purchasing, history V1, images, markers."""
+    group = s.call(
+        "newArticleGroup",
+        "<urn:request><urn:parentGroupNumber>1</urn:parentGroupNumber><urn:name>Jassen</urn:name>"
+        "<urn:text></urn:text></urn:request>",
+    )
+    s.call(
+        "updateArticleGroup",
+        f"<urn:request><urn:groupNumber>{group.text('groupNumber')}</urn:groupNumber>"
+        "<urn:name>Winterjassen</urn:name><urn:parentGroupNumber>2</urn:parentGroupNumber></urn:request>",
+    )
+    ordered = s.call(
+        "savePurchaseOrder",
+        "<urn:purchaseOrder><urn:extPurchaseOrderId>PO-1</urn:extPurchaseOrderId><urn:branchNumber>1</urn:branchNumber>"
+        "<urn:lineList><urn:line><urn:articleNumber>10001</urn:articleNumber><urn:data><urn:quantity>5</urn:quantity>"
+        "</urn:data></urn:line></urn:lineList></urn:purchaseOrder>",
+    )
+    po = f"<urn:year>{ordered.text('year')}</urn:year><urn:number>{ordered.text('number')}</urn:number>"
+    s.call(
+        "getPurchaseOrders",
+        f"<urn:request><urn:purchaseOrderNumber>{po}</urn:purchaseOrderNumber></urn:request>",
+    )
+    s.call(
+        "savePurchaseDelivery",
+        "<urn:purchaseDelivery><urn:branchNumber>1</urn:branchNumber><urn:lineList><urn:line>"
+        "<urn:articleNumber>10001</urn:articleNumber><urn:data><urn:deliveredQuantity>5</urn:deliveredQuantity>"
+        f"</urn:data></urn:line></urn:lineList><urn:purchaseOrderNumber>{po}</urn:purchaseOrderNumber></urn:purchaseDelivery>",
+    )
+    s.call("getPurchaseDeliveries", "<urn:request><urn:syncMarker>0</urn:syncMarker></urn:request>")
+    s.call("getStockHistory", "<urn:request><urn:branchNumber>1</urn:branchNumber></urn:request>")
+    s.call(
+        "getImages",
+        "<urn:request><urn:imageIds>10002</urn:imageIds><urn:includeImageData>true</urn:includeImageData>"
+        "<urn:includeThumbData>false</urn:includeThumbData></urn:request>",
+    )
+    s.call(
+        "getCurrentSyncMarkersV2",
+        "<urn:request><urn:includeArticleSyncMarker>true</urn:includeArticleSyncMarker>"
+        "<urn:includeStockId>true</urn:includeStockId></urn:request>",
+    )
+    s.call(
+        "getBranchInformation", "<urn:request><urn:branchNumber>1</urn:branchNumber></urn:request>"
+    )
 
 
 def _exercise_order_operations(s: Session) -> None:

@@ -11,6 +11,7 @@ One module per entity, each a mixin over the shared :class:`BackendState`:
 * :mod:`.stock` - levels, reservations and the stock history;
 * :mod:`.catalog` - products, articles, images, sales prices, custom fields;
 * :mod:`.groups` - article groups;
+* :mod:`.purchasing` - purchase orders (incoming stock) and purchase deliveries;
 * :mod:`.relations` - relations and employees;
 * :mod:`.invoices` - invoices and line pricing;
 * :mod:`.orders` - orders, payments, delivery, cancellation, idempotency replay;
@@ -25,6 +26,7 @@ from mkmw_emulators.mplus.models.exceptions import BackendFault
 from mkmw_emulators.mplus.models.groups import GroupsMixin
 from mkmw_emulators.mplus.models.order_delivery import OrderDeliveryMixin
 from mkmw_emulators.mplus.models.order_updates import OrderUpdatesMixin
+from mkmw_emulators.mplus.models.purchasing import PurchasingMixin
 from mkmw_emulators.mplus.models.state import (
     DEFAULT_LIMIT,
     ORIGINAL,
@@ -35,7 +37,7 @@ from mkmw_emulators.mplus.models.state import (
 )
 
 
-class MplusBackend(OrderUpdatesMixin, OrderDeliveryMixin, GroupsMixin):
+class MplusBackend(OrderUpdatesMixin, OrderDeliveryMixin, GroupsMixin, PurchasingMixin):
     """The emulated MplusKASSA state: every entity mixin composed.
 
     Args:

@@ -40,6 +40,61 @@ class GroupsMixin(CatalogMixin):
             group["syncMarker"] = self.bump("articleGroup")
             self.group_index.set(number, group["syncMarker"])
 
+    # ---- writes (newArticleGroup / updateArticleGroup) ---------------------------------
+    # [inferred] parentGroupNumber is required on newArticleGroup, so a top-level group is
+    # asked for with 0 (no group has number 0); the same 0 moves a group to the top level on
+    # updateArticleGroup. A move under the group itself or one of its sub-groups, or under a
+    # group that does not exist, is SAVE-ARTICLE-GROUP-RESULT-FAILED. ``imageId`` is accepted
+    # and not kept (the emulator has no group images). A change bumps the group's own
+    # articleGroup syncMarker only: it shows in getArticleGroups (the tree of its top group)
+    # and getArticleGroupChanges; products keep their groupNumbers, so the products feed
+    # (getProducts by syncMarker) does not move.
+
+    def new_article_group(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``newArticleGroup``: a group under ``parentGroupNumber`` (0: top level)."""
+        parent = req["parentGroupNumber"] or None
+        with self.lock:
+            if parent is not None and parent not in self.groups:
+                return {"result": "NEW-ARTICLE-GROUP-RESULT-PARENT-NOTFOUND", "groupNumber": 0}
+            name = str(req.get("name") or "").strip()
+            if not name:
+                return {"result": "NEW-ARTICLE-GROUP-RESULT-FAILED", "groupNumber": 0}
+            number = max(self.groups, default=0) + 1
+            self.add_group(number, name, parent, req.get("sortOrder") or 0)
+            self.groups[number]["text"] = req.get("text") or ""
+            return {"result": "NEW-ARTICLE-GROUP-RESULT-OK", "groupNumber": number}
+
+    def update_article_group(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``updateArticleGroup``: rename, re-text, re-sort or move a group."""
+        number = req["groupNumber"]
+        with self.lock:
+            group = self.groups.get(number)
+            if group is None:
+                return {"result": "SAVE-ARTICLE-GROUP-RESULT-NOT-FOUND"}
+            if "parentGroupNumber" in req:
+                parent = req["parentGroupNumber"] or None
+                if parent is not None and (
+                    parent not in self.groups or parent in self._subtree_numbers(number)
+                ):
+                    return {"result": "SAVE-ARTICLE-GROUP-RESULT-FAILED"}
+                group["_parent"] = parent
+            if "name" in req:
+                if not str(req["name"]).strip():
+                    return {"result": "SAVE-ARTICLE-GROUP-RESULT-FAILED"}
+                group["name"] = req["name"]
+            for field in ("text", "sortOrder"):
+                if field in req:
+                    group[field] = req[field]
+            group["syncMarker"] = self.bump("articleGroup")
+            self.group_index.set(number, group["syncMarker"])
+            return {"result": "SAVE-ARTICLE-GROUP-RESULT-OK"}
+
+    def _subtree_numbers(self, number: int) -> set[int]:
+        found = {number}
+        for child in self._children(number):
+            found |= self._subtree_numbers(child["groupNumber"])
+        return found
+
     def _children(self, number: int | None) -> list[dict[str, Any]]:
         kids = [g for g in self.groups.values() if g["_parent"] == number]
         return sorted(kids, key=lambda g: (g["sortOrder"], g["groupNumber"]))

@@ -6,6 +6,25 @@ from typing import Any
 
 from mkmw_emulators.mplus.models.state import BackendState
 
+#: The string elements of ``BranchInformation`` (all ``[1..1]`` in the WSDL).
+_BRANCH_TEXT = (
+    "companyName",
+    "address",
+    "zipcode",
+    "city",
+    "telephone",
+    "mobile",
+    "fax",
+    "email",
+    "website",
+    "commerceNumber",
+    "bankAccountNumber",
+    "vatNumber",
+    "termsAndConditions",
+    "eoriNumber",
+    "establishmentUnitNumber",
+)
+
 
 class ReferenceMixin(BackendState):
     """Master data set up by the seeds, and the simple reads over it."""
@@ -13,6 +32,7 @@ class ReferenceMixin(BackendState):
     def __init__(self, clock: Any = None) -> None:
         super().__init__(clock)
         self.branches: dict[int, dict[str, Any]] = {}
+        self.branch_information: dict[int, dict[str, Any]] = {}  # branch -> set fields
         self.vat_groups: dict[int, int] = {}  # vatCode -> percentage
         self.turnover_groups: list[dict[str, Any]] = []
         self.payment_methods: list[dict[str, Any]] = []
@@ -55,7 +75,67 @@ class ReferenceMixin(BackendState):
             "receiptSyncMarker": c["receipt"],
             "orderSyncMarker": c["order"],
             "stockId": c["stock"],
+            "purchaseOrderSyncMarker": c.get("purchaseOrder", 0),
+            "purchaseDeliverySyncMarker": c.get("purchaseDelivery", 0),
         }
+
+    def current_sync_markers_v2(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``getCurrentSyncMarkersV2``: only the markers asked for (``include…`` true).
+
+        [inferred] A marker of an entity the emulator does not keep (proposals, receipts of
+        tills, activities, ...) is answered as 0: nothing of it ever changed here.
+        """
+        c = self.counters
+        kept = {
+            "articleSyncMarker": "article",
+            "articleGroupSyncMarker": "articleGroup",
+            "relationSyncMarker": "relation",
+            "employeeSyncMarker": "employee",
+            "invoiceSyncMarker": "invoice",
+            "receiptSyncMarker": "receipt",
+            "orderSyncMarker": "order",
+            "stockId": "stock",
+            "purchaseOrderSyncMarker": "purchaseOrder",
+            "purchaseDeliverySyncMarker": "purchaseDelivery",
+        }
+        out: dict[str, Any] = {}
+        for flag, asked in req.items():
+            if not (flag.startswith("include") and asked is True):
+                continue
+            name = flag[len("include") :]
+            name = name[0].lower() + name[1:]
+            out[name] = c.get(kept.get(name, ""), 0)
+        return out
+
+    def set_branch_information(self, number: int, **fields: Any) -> None:
+        """Test helper: the master data ``getBranchInformation`` answers for a branch."""
+        with self.lock:
+            self.branch_information.setdefault(number, {}).update(fields)
+
+    def get_branch_information(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``getBranchInformation``: a branch's address and company data.
+
+        Every string the WSDL requires is present (empty when the branch has none set);
+        the branch name and country come from the branch itself. The emulator keeps no
+        receipt-printer logo, so ``includeImageData`` / ``includeThumbData`` change nothing.
+        """
+        number = req["branchNumber"]
+        with self.lock:
+            branch = self.branches.get(number)
+            if branch is None:
+                return {
+                    "result": "GET-BRANCH-INFORMATION-RESULT-FAILED",
+                    "errorMessage": f"branch {number} not found",
+                }
+            info: dict[str, Any] = {name: "" for name in _BRANCH_TEXT}
+            info.update(
+                branchNumber=number,
+                branchName=branch["branchName"],
+                countryCode=branch["countryCode"],
+                countryName=branch["countryName"],
+            )
+            info.update(self.branch_information.get(number, {}))
+            return {"result": "GET-BRANCH-INFORMATION-RESULT-OK", "branchInformation": info}
 
     def vat_group_list(self) -> dict[str, Any]:
         return {

@@ -54,6 +54,7 @@ class StockMixin(ReferenceMixin):
         kind: str,
         order_id: str | None = None,
         invoice_id: str | None = None,
+        delivery_number: dict[str, int] | None = None,
     ) -> int:
         level = self._ensure_stock(branch, article_number)
         level["free"] += delta
@@ -72,6 +73,8 @@ class StockMixin(ReferenceMixin):
             entry["orderId"] = order_id
         if invoice_id:
             entry["invoiceId"] = invoice_id
+        if delivery_number:
+            entry["deliveryNumber"] = delivery_number
         self.stock_history.append(entry)
         self._history_ids.append(stock_id)
         return stock_id
@@ -152,10 +155,27 @@ class StockMixin(ReferenceMixin):
             return {"articleStocks": [self._stock_dict(k) for k in keys]}
 
     def get_stock_history(self, req: dict[str, Any]) -> dict[str, Any]:
-        branches = set(req.get("branchNumbers", ()))
+        """``getStockHistoryV2``: changes since a stockId, for some branches and articles."""
+        return {"articleStockHistory": self._history(req, set(req.get("branchNumbers", ())))}
+
+    def get_stock_history_v1(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``getStockHistory``: one branch (required, must exist), optionally a time window.
+
+        The window compares the entries' ``timestamp`` (Amsterdam wall clock) with
+        ``fromFinancialDateTime`` / ``throughFinancialDateTime``, both included [inferred: the
+        WSDL names them financial times; the emulator books every change on its own time].
+        """
+        branch = req["branchNumber"]
+        with self.lock:
+            if branch not in self.branches:
+                raise BackendFault(f"branch {branch} not found")
+        return {"articleStockHistory": self._history(req, {branch})}
+
+    def _history(self, req: dict[str, Any], branches: set[int]) -> list[dict[str, Any]]:
         articles = set(req.get("articleNumbers", {}).get("articleNumbers", []))
         since = req.get("sinceStockId") or 0
         limit = req.get("sinceStockIdLimit") or DEFAULT_LIMIT
+        low, high = req.get("fromFinancialDateTime"), req.get("throughFinancialDateTime")
         out: list[dict[str, Any]] = []
         with self.lock:
             for i in range(bisect_left(self._history_ids, since), len(self.stock_history)):
@@ -164,10 +184,13 @@ class StockMixin(ReferenceMixin):
                     continue
                 if articles and entry["articleNumber"] not in articles:
                     continue
+                moment = _moment(entry["timestamp"])
+                if (low and moment < _moment(low)) or (high and moment > _moment(high)):
+                    continue
                 out.append(entry)
                 if len(out) >= limit:
                     break
-        return {"articleStockHistory": out}
+        return out
 
     def update_stock(self, req: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -182,3 +205,8 @@ class StockMixin(ReferenceMixin):
             delta = wire_quantity(req["amountChanged"], req.get("decimalPlaces"))
             stock_id = self._mutate_stock(branch, number, delta, "STOCK-HISTORY-TYPE-API")
             return {"result": "UPDATE-STOCK-RESULT-OK", "stockId": stock_id}
+
+
+def _moment(value: dict[str, Any]) -> tuple[int, ...]:
+    """A SoapMplusDateTime as a sortable wall-clock tuple."""
+    return tuple(int(value.get(k, 0)) for k in ("year", "mon", "day", "hour", "min", "sec"))
