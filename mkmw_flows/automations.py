@@ -70,7 +70,7 @@ They are held and taken again on the next run; after fixing the cause, `mkmw ret
 --integration {{ event.payload.integration }} --reason CODE` takes them at once."""
 
 HELD_REASON_SUBJECT = (
-    "mkmw: {{ event.payload.count }} {{ event.payload.flow }} record(s) held for "
+    "mkmw: {{ event.payload.count }} record(s) held by the {{ event.payload.flow }} flow for "
     "{{ event.payload.reason }} in {{ event.payload.integration }}"
 )
 HELD_REASON_BODY = """\
