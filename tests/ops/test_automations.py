@@ -58,6 +58,8 @@ def test_the_file_builds_every_kind_with_thresholds_from_the_environment() -> No
     assert failed.expect == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
     stale = automations["mkmw-orders-stock-not-completed"].trigger
     assert stale.posture == "Proactive" and stale.within.total_seconds() == 45 * 60
+    # each completion opens the next window (without `after` a for_each bucket never fires)
+    assert stale.after == {"mkmw.sync.completed"} == stale.expect
     records = automations["mkmw-failed-records"].trigger
     assert records.match["mkmw.failed"] == glob_at_least(26)
     assert automations["mkmw-held-reason"].trigger.expect == {"mkmw.records.held.new"}
