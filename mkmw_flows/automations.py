@@ -70,7 +70,7 @@ They are held and taken again on the next run; after fixing the cause, `mkmw ret
 --integration {{ event.payload.integration }} --reason CODE` takes them at once."""
 
 HELD_REASON_SUBJECT = (
-    "mkmw: {{ event.payload.count }} {{ event.payload.flow }} record(s) held for "
+    "mkmw: {{ event.payload.count }} record(s) held by the {{ event.payload.flow }} flow for "
     "{{ event.payload.reason }} in {{ event.payload.integration }}"
 )
 HELD_REASON_BODY = """\
@@ -223,6 +223,11 @@ def build_automation(
         data["trigger"] = {
             "type": "event",
             "posture": "Proactive",
+            # The same event in `after` and `expect`: each completed run opens a new window
+            # for its integration and flow, and a window that ends with none fires. Without
+            # `after`, Prefect 3.9.1 drops a for_each bucket once its first event fills it,
+            # so the alert never fired (seen with a stopped worker on a real server).
+            "after": ["mkmw.sync.completed"],
             "expect": ["mkmw.sync.completed"],
             "match": {"prefect.resource.id": "mkmw.integration.*", "mkmw.flow": watched},
             "for_each": ["prefect.resource.name", "mkmw.flow"],

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
@@ -42,7 +43,7 @@ def load_integration(name: str) -> Integration:
     try:
         block = Integration.load(name)
     except RuntimeError as exc:  # Prefect wraps the ValidationError of a stored document
-        invalid = invalid_settings(name, exc)
+        invalid = invalid_settings(name, exc, linked_documents(name))
         if invalid is None:
             raise
         raise invalid from None
@@ -54,6 +55,24 @@ def load_integration(name: str) -> Integration:
     if not isinstance(block, Integration):  # pragma: no cover - Prefect returns the class asked for
         raise TypeError(f"block {name!r} is not an Integration")
     return block
+
+
+def linked_documents(name: str) -> dict[str, tuple[str, str]]:
+    """The block documents Integration `name` links, by field: (block type name, document name).
+
+    Best effort (empty when the server cannot say): only used to tell where a setting is fixed.
+    """
+    try:
+        with get_client(sync_client=True) as client:
+            document = client.read_block_document_by_name(
+                name, Integration.get_block_type_slug(), include_secrets=False
+            )
+        return {
+            part: (ref["block_document"]["block_type"]["name"], ref["block_document"]["name"])
+            for part, ref in document.block_document_references.items()
+        }
+    except Exception:  # noqa: BLE001 - a hint only; the invalid-settings message stands anyway
+        return {}
 
 
 def current_run_id() -> str:

@@ -60,21 +60,34 @@ def _problem(error: ErrorDetails) -> str:
     return f"{path} = {value!r} ({message})"
 
 
-def describe_invalid(name: str, error: ValidationError) -> str:
+def describe_invalid(
+    name: str, error: ValidationError, parts: Mapping[str, tuple[str, str]] | None = None
+) -> str:
     """One message for every problem of a stored Integration.
 
     Args:
         name: The Integration block document's name.
         error: The validation failure of its data.
+        parts: The documents the Integration links, by field (``products``): their block
+            type's name and their document name. A problem inside one of them is fixed on
+            that document's own page in the UI, not on the Integration's (whose form only
+            picks the linked documents).
 
     Returns:
         ``Integration 'default' has invalid settings: <path> = <value> (allowed: ...); ...``
         followed by where to fix it.
     """
-    problems = "; ".join(dict.fromkeys(_problem(e) for e in error.errors()))
+    errors = error.errors()
+    problems = "; ".join(dict.fromkeys(_problem(e) for e in errors))
+    places: dict[str, None] = {}
+    for e in errors:
+        top = str(e["loc"][0]) if e["loc"] else ""
+        type_name, document = (parts or {}).get(top, ("mkmw Integration", name))
+        places[f"Blocks → {type_name} → {document}"] = None
+    where = "; ".join(places) or f"Blocks → mkmw Integration → {name}"
     return (
         f"Integration {name!r} has invalid settings: {problems}. Fix it in the Prefect UI "
-        f"(Blocks → mkmw-integration → {name}) or with mkmw blocks apply."
+        f"({where}) or with mkmw blocks apply."
     )
 
 
@@ -90,10 +103,18 @@ def validation_error_in(exc: BaseException) -> ValidationError | None:
     return None
 
 
-def invalid_settings(name: str, exc: BaseException) -> InvalidSettingsError | None:
-    """The plain-language error for a failed load of Integration `name`, when validation failed."""
+def invalid_settings(
+    name: str, exc: BaseException, parts: Mapping[str, tuple[str, str]] | None = None
+) -> InvalidSettingsError | None:
+    """The plain-language error for a failed load of Integration `name`, when validation failed.
+
+    Args:
+        name: The Integration block document's name.
+        exc: What loading it raised.
+        parts: The linked documents by field, as :func:`describe_invalid` takes them.
+    """
     found = validation_error_in(exc)
-    return InvalidSettingsError(describe_invalid(name, found)) if found else None
+    return InvalidSettingsError(describe_invalid(name, found, parts)) if found else None
 
 
 __all__ = [

@@ -499,7 +499,7 @@ def _write_order(
             sent=sent,
             personal=True,
         )
-    order_id, how = "", "created"
+    order_id, how, unpaid = "", "created", ""
     try:
         result = ctx.mplus.create_order(
             built.order,
@@ -510,7 +510,7 @@ def _write_order(
         order_id = result.order_id
         paid = built.payments is not None and result.pay_result in (None, "PAY-ORDER-RESULT-OK")
         if built.payments is not None and not paid:
-            notes.append(f"payment not booked ({result.pay_result}); it is booked later")
+            unpaid = str(result.pay_result)
     except MplusBusinessError as exc:
         if "EXT-ORDER-ID-ALREADY-EXISTS" not in exc.result:
             return RecordResult(
@@ -559,12 +559,33 @@ def _write_order(
             personal=True,
             hold=True,
         )
+    text = f"Order {order.number} {how} as {kind} {ext}" + (
+        f" ({'; '.join(notes)})" if notes else ""
+    )
+    if unpaid:
+        # Held, so the owner sees it (run state "Held", the held-reason alert) and the next
+        # run books the payment again (status step); a wrong payment_methods code never would.
+        method = ", ".join(sorted({p.method for p in built.payments or []}))
+        return RecordResult(
+            ENTITY,
+            key,
+            Outcome.CREATED,
+            Reason.REJECTED_BY_MPLUS,
+            f"{text}, but MplusKASSA did not book its payment ({unpaid}) with payment method "
+            f"'{method}': check that payment_methods maps it to a method MplusKASSA has "
+            "(`mkmw check` lists unknown ones). The next run books the payment again.",
+            changes=changes,
+            source=source,
+            sent=sent,
+            personal=True,
+            hold=True,
+        )
     return RecordResult(
         ENTITY,
         key,
         Outcome.CREATED,
         reason,
-        f"Order {order.number} {how} as {kind} {ext}" + (f" ({'; '.join(notes)})" if notes else ""),
+        text,
         changes=changes,
         source=source,
         sent=sent,

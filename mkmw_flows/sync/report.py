@@ -83,6 +83,14 @@ class RunReport:
             )
         )
 
+    def per_record(self) -> list[RecordResult]:
+        """Each record's last result in this run.
+
+        A record can be met twice in one run (a held product taken again first, then met in
+        the feed too); the run's state and its alerts count it once, by how it ended.
+        """
+        return list({(r.entity, r.key): r for r in self.results}.values())
+
     def problems(self) -> list[RecordResult]:
         """Skipped and failed records."""
         return [r for r in self.results if r.outcome in (Outcome.SKIPPED, Outcome.FAILED)]
@@ -101,20 +109,21 @@ class RunReport:
             names the count per entity and each reason code, e.g.
             ``5 of 6 orders held: PAYMENT_UNMAPPED ×5``.
         """
-        problems = self.attention()
+        records = self.per_record()
+        problems = [r for r in records if r.outcome == Outcome.FAILED or r.hold]
         held = all(r.hold for r in problems)
         if self.dry_run:
             counts = {k: v for k, v in self.counts().items() if v}
             plan = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "no records"
             text = f"Plan only, nothing written; planned: {plan}"
             if problems:
-                text += "; " + _problem_text(self.results, problems, "would be held")
+                text += "; " + _problem_text(records, problems, "would be held")
             return "Dry run", text
         if not problems:
             return None, ""
         if held:
-            return "Held", _problem_text(self.results, problems, "held")
-        return "Partly failed", _problem_text(self.results, problems, "failed or held")
+            return "Held", _problem_text(records, problems, "held")
+        return "Partly failed", _problem_text(records, problems, "failed or held")
 
     def new_held_reasons(self) -> dict[str, list[RecordResult]]:
         """Held records per reason code that had no held record of this flow before the run.
@@ -124,7 +133,7 @@ class RunReport:
         if self.dry_run or self.held_before is None:
             return {}
         found: dict[str, list[RecordResult]] = {}
-        for r in self.results:
+        for r in self.per_record():
             if (
                 r.hold
                 and r.reason is not None

@@ -49,9 +49,28 @@ def test_one_message_names_each_path_value_and_the_allowed_values() -> None:
     assert "stock.calculation = 'magic' (allowed: free, free_plus_incoming, on_hand)" in message
     assert "orders.vat_codes[0].country = 'XX1' (String should match pattern" in message
     assert message.endswith(
-        "Fix it in the Prefect UI (Blocks → mkmw-integration → default) or with mkmw blocks apply."
+        "Fix it in the Prefect UI (Blocks → mkmw Integration → default) or with mkmw blocks apply."
     )
     assert "\n" not in message and "Traceback" not in message
+
+
+def test_a_problem_in_a_linked_document_names_that_document() -> None:
+    """The Integration's form only picks its linked documents: the fix is on their own page."""
+    error = _error(
+        {
+            "products": {"field_map": {"fields": [{"target": "x", "source": "y", "policy": "a"}]}},
+            "stock": {"calculation": "magic"},
+        }
+    )
+    parts = {
+        "products": ("mkmw Product Sync Settings", "winkel-products"),
+        "stock": ("mkmw Stock Sync Settings", "winkel"),
+    }
+    message = describe_invalid("winkel", error, parts)
+    assert message.endswith(
+        "Fix it in the Prefect UI (Blocks → mkmw Product Sync Settings → winkel-products; "
+        "Blocks → mkmw Stock Sync Settings → winkel) or with mkmw blocks apply."
+    )
 
 
 def test_secrets_are_never_repeated_and_a_cause_chain_is_searched() -> None:

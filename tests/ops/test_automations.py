@@ -58,6 +58,8 @@ def test_the_file_builds_every_kind_with_thresholds_from_the_environment() -> No
     assert failed.expect == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
     stale = automations["mkmw-orders-stock-not-completed"].trigger
     assert stale.posture == "Proactive" and stale.within.total_seconds() == 45 * 60
+    # each completion opens the next window (without `after` a for_each bucket never fires)
+    assert stale.after == {"mkmw.sync.completed"} == stale.expect
     records = automations["mkmw-failed-records"].trigger
     assert records.match["mkmw.failed"] == glob_at_least(26)
     assert automations["mkmw-held-reason"].trigger.expect == {"mkmw.records.held.new"}
@@ -196,12 +198,13 @@ def test_apply_twice_keeps_one_of_each_and_a_failing_run_notifies(
         holding_flow(["PAYMENT_UNMAPPED"])
         holding_flow([])
         held = receiver.wait_for("shop9")
-        assert "2 orders record(s) held for PAYMENT_UNMAPPED in shop9" in held["subject"]
+        subject = "2 record(s) held by the orders flow for PAYMENT_UNMAPPED in shop9"
+        assert subject in held["subject"]
         assert FIXES[Reason.PAYMENT_UNMAPPED] in held["body"]
         assert "PAYMENT_UNMAPPED" in held["body"] and "1001, 1002" in held["body"]
         assert "mollie:giropay" not in held["body"]  # record messages stay inside Prefect
         time.sleep(3)  # had the run with the reason held before alerted, it would be here by now
-        assert sum("held for" in m.get("subject", "") for m in receiver.received) == 1
+        assert sum("held by" in m.get("subject", "") for m in receiver.received) == 1
 
         # A run with more failed records than the threshold (3), published as every flow does.
         publishing_flow(4)

@@ -168,7 +168,8 @@ def test_invalid_stored_settings_fail_with_one_plain_message(emulators, make_int
         "products.field_map.fields[3].policy = 'alwayz' "
         "(allowed: always, create_only, if_unchanged); "
         "products.page_size = 0 (Input should be greater than or equal to 1). "
-        f"Fix it in the Prefect UI (Blocks → mkmw-integration → {name}) or with mkmw blocks apply."
+        "Fix it in the Prefect UI (Blocks → mkmw Product Sync Settings → "
+        f"{name}) or with mkmw blocks apply."
     )
 
     # (a) the flow run fails with that message as its state message

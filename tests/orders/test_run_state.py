@@ -17,7 +17,7 @@ from prefect.exceptions import ObjectAlreadyExists
 import mkmw_flows.flows.common as common
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.flows.orders import sync_orders
-from mkmw_flows.state import StateStore
+from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.reasons import FIXES, Reason
 
 from .helpers import BASE_SETTINGS, COFFEE, add_order, bind_articles, clear_demo_orders
@@ -145,3 +145,36 @@ def test_held_orders_name_the_run_warn_with_the_fix_and_alert_once_per_reason(
     assert clean.result()["counts"]["created"] == 6
     assert not [w for w in warnings.lines if re.search(r"\b(held|failed)\b", w)]
     assert _new_reasons(events) == {}
+
+
+def test_an_order_whose_payment_is_refused_is_held_with_the_fix_and_booked_next_run(
+    emulators: EmulatorPair, make_integration: Callable[..., Any]
+) -> None:
+    """A typo in payment_methods (a code MplusKASSA lacks): the order is in, its payment not.
+
+    Seen walking the product: such an order was logged as plain "created ... it is booked
+    later", the run showed nothing, and no later run booked it.
+    """
+    clear_demo_orders(emulators)
+    order = add_order(emulators, "typo@example.nl", pay=("mollie", "ideal"))
+    typo = [{"shop_method": "ideal", "mplus_method": "IDEEL"}]
+    name, block = _save(
+        make_integration, emulators, None, **{**BASE_SETTINGS, "payment_methods": typo}
+    )
+    store = StateStore(block.state_database_url)
+    bind_articles(emulators, store, name)
+
+    first = sync_orders(integration=name, return_state=True)
+    assert (first.name, first.message) == ("Held", "1 of 1 order held: REJECTED_BY_MPLUS ×1")
+    entry = store.ledger(integration=name, record_key=str(order.number))[0]
+    assert entry.outcome == Outcome.CREATED and entry.reason_code == "REJECTED_BY_MPLUS"
+    assert "did not book its payment" in entry.message and "'IDEEL'" in entry.message
+    assert "mkmw check" in entry.message
+    assert [h.record_key for h in store.held(name, "orders")] == [str(order.number)]
+
+    _save(make_integration, emulators, name, **BASE_SETTINGS)  # the typo fixed
+    second = sync_orders(integration=name, return_state=True)
+    assert second.is_completed() and second.name == "Completed", second.message
+    assert store.held(name, "orders") == []
+    [booked] = emulators.mplus.backend.orders_by_ext_id(f"MW-{order.number}")
+    assert booked.get("payments") or booked.get("prepaidAmount"), booked
