@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mkmw_flows.state import StateStore
+from mkmw_flows.state.binder import Binder
 from mkmw_flows.sync.report import RunReport
 
 if TYPE_CHECKING:
@@ -36,6 +37,14 @@ class SyncContext:
     report: RunReport
     dry_run: bool = False
     calls_before: dict[str, int] = field(default_factory=dict)
+
+    def bindings(self, entity: str) -> Binder:
+        """The bindings of one entity, scoped to this run's integration."""
+        return Binder(self.store, self.name, entity)
+
+    def cursor(self, name: str) -> str | None:
+        """The stored value of one of this integration's cursors (None: never read)."""
+        return self.store.get_cursor(self.name, name)
 
     def close(self) -> None:
         """Close both clients and the store's connections."""

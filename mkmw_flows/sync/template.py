@@ -1,0 +1,209 @@
+"""The one step sequence every record-level sync follows, as code.
+
+A sync is a subclass of :class:`RecordSteps` that fills in the steps; :func:`run_page` takes
+a page of source records through them in a fixed order::
+
+    prepare (the page's lookups, once)
+    for each record:  skip? -> dependencies -> build -> write -> bind -> outcome
+    commit: bindings + outcomes + the page's cursors, in one transaction
+
+A dry run is the same path without ``write`` (``planned`` gives the record's result instead)
+and without the commit. Any step may end a record early by raising :class:`Stop` with the
+record's result (a skip, a hold, a failure), optionally with bindings to keep (a record found
+already written by an earlier run is bound, not written again).
+
+Cursors are declared: a sync lists the :class:`CursorSpec` it advances, a page says where
+each of them stands once it is committed, and the template moves them inside the page's
+transaction, so a crash never leaves a cursor ahead of the records behind it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+
+from mkmw_flows.state.binder import Bind, scoped_transaction
+from mkmw_flows.sync.report import RecordResult, write_outcomes
+
+if TYPE_CHECKING:
+    from mkmw_flows.sync.context import SyncContext
+
+Source = TypeVar("Source")
+Deps = TypeVar("Deps")
+Built = TypeVar("Built")
+Written = TypeVar("Written")
+
+
+@dataclass(frozen=True)
+class CursorSpec:
+    """A cursor a sync declares: its stored name and what its value means.
+
+    Attributes:
+        name: The name in the state store (``shop.orders.changed``, ...).
+        meaning: What the value is (for ``mkmw cursors`` and the docs).
+    """
+
+    name: str
+    meaning: str
+
+
+@dataclass
+class Page(Generic[Source]):
+    """One page of source records and where the declared cursors stand after it.
+
+    Attributes:
+        records: The records, in source order.
+        cursors: Cursor name -> value to store once the page is committed.
+    """
+
+    records: list[Source]
+    cursors: dict[str, str] = field(default_factory=dict)
+
+
+class Stop(Exception):  # noqa: N818 - a control signal, not an error
+    """Ends one record's steps with its result (skipped, held, failed, found already done).
+
+    Args:
+        result: The record's result.
+        binds: Bindings to write anyway (e.g. a record an earlier run had written).
+    """
+
+    def __init__(self, result: RecordResult, binds: Sequence[Bind] = ()) -> None:
+        super().__init__(result.message)
+        self.result = result
+        self.binds = list(binds)
+
+
+class RecordSteps(ABC, Generic[Source, Deps, Built, Written]):
+    """The steps of one sync; :func:`run_page` calls them in order.
+
+    Attributes:
+        cursors: The cursors this sync advances (pages may only move these).
+        parallel: Records of a page taken at once (their writes overlap); 1 = in order.
+    """
+
+    cursors: ClassVar[tuple[CursorSpec, ...]] = ()
+    parallel: int = 1
+
+    def prepare(self, records: list[Source]) -> None:  # noqa: B027 - optional step
+        """The page's shared lookups, done once (bindings, existing records, articles)."""
+
+    def skip(self, record: Source) -> RecordResult | None:
+        """The result of a record that is not taken (filters, unchanged), or None.
+
+        Raise :class:`Stop` with bindings to settle a record another way (found already
+        written by an earlier run: bound, not written again).
+        """
+        return None
+
+    @abstractmethod
+    def dependencies(self, record: Source) -> Deps:
+        """What the record needs to exist first (customer, products, option lists)."""
+
+    @abstractmethod
+    def build(self, record: Source, deps: Deps) -> Built:
+        """What is to be written, built from the record and its dependencies."""
+
+    @abstractmethod
+    def planned(self, record: Source, built: Built) -> RecordResult:
+        """The dry run's result: what ``write`` would do, field by field."""
+
+    @abstractmethod
+    def write(self, record: Source, built: Built) -> Written:
+        """Create or update the record in the target system."""
+
+    def bind(self, record: Source, built: Built, written: Written) -> list[Bind]:
+        """The bindings that link the record to what was written."""
+        return []
+
+    @abstractmethod
+    def outcome(self, record: Source, built: Built, written: Written) -> RecordResult:
+        """The record's result after the write."""
+
+    def committed(self, results: list[RecordResult]) -> None:  # noqa: B027 - optional hook
+        """Called after a page is committed (run-level bookkeeping); nothing by default."""
+
+
+def take_record(
+    steps: RecordSteps[Source, Deps, Built, Written], record: Source, *, dry_run: bool
+) -> tuple[RecordResult, list[Bind]]:
+    """One record through the steps, in the template's order.
+
+    Returns:
+        The record's result and the bindings to commit with its page.
+    """
+    try:
+        skipped = steps.skip(record)
+        if skipped is not None:
+            return skipped, []
+        deps = steps.dependencies(record)
+        built = steps.build(record, deps)
+        if dry_run:
+            return steps.planned(record, built), []
+        written = steps.write(record, built)
+        return steps.outcome(record, built, written), steps.bind(record, built, written)
+    except Stop as stop:
+        return stop.result, stop.binds
+
+
+def run_page(
+    ctx: SyncContext,
+    steps: RecordSteps[Source, Deps, Built, Written],
+    page: Page[Source],
+) -> list[RecordResult]:
+    """Take one page through the steps and commit it (nothing is committed in a dry run).
+
+    Returns:
+        One result per record settled (also added to ``ctx.report``).
+    """
+    declared = {c.name for c in steps.cursors}
+    undeclared = set(page.cursors) - declared
+    if undeclared:
+        raise ValueError(f"{type(steps).__name__} does not declare cursor(s) {sorted(undeclared)}")
+    steps.prepare(page.records)
+    results: list[RecordResult] = []
+    binds: list[Bind] = []
+
+    def one(record: Source) -> tuple[RecordResult, list[Bind]]:
+        return take_record(steps, record, dry_run=ctx.dry_run)
+
+    taken: list[tuple[RecordResult, list[Bind]]]
+    if steps.parallel > 1 and len(page.records) > 1:
+        with ThreadPoolExecutor(max_workers=steps.parallel) as pool:
+            taken = list(pool.map(one, page.records))
+    else:
+        taken = [one(r) for r in page.records]
+    for result, record_binds in taken:
+        results.append(result)
+        binds.extend(record_binds)
+    commit_page(ctx, results, binds, page.cursors)
+    steps.committed(results)
+    return results
+
+
+def commit_page(
+    ctx: SyncContext,
+    results: list[RecordResult],
+    binds: Sequence[Bind] = (),
+    cursors: dict[str, str] | None = None,
+) -> None:
+    """Report a page's results and, unless a dry run, commit them with bindings and cursors."""
+    ctx.report.extend(results)
+    if ctx.dry_run:
+        return
+    with scoped_transaction(ctx.store, ctx.name) as tx:
+        tx.bind(binds)
+        write_outcomes(tx.tx, ctx.report, results)
+        tx.advance(cursors or {})
+
+
+#: Runs one page (the flow passes a Prefect task, one per batch); a direct call by default.
+PageRunner = Callable[[Callable[[], list[RecordResult]]], list[RecordResult]]
+
+
+def direct(work: Callable[[], list[RecordResult]]) -> list[RecordResult]:
+    """Run a page's work in the calling thread (tests, the CLI without Prefect)."""
+    return work()
