@@ -7,10 +7,13 @@ a page of source records through them in a fixed order::
     for each record:  skip? -> dependencies -> build -> write -> bind -> outcome
     commit: bindings + outcomes + the page's cursors, in one transaction
 
-A dry run is the same path without ``write`` (``planned`` gives the record's result instead)
-and without the commit. Any step may end a record early by raising :class:`Stop` with the
-record's result (a skip, a hold, a failure), optionally with bindings to keep (a record found
-already written by an earlier run is bound, not written again).
+A record is the unit that is written once: one order, one product, or one shop article with
+its variants (stock writes every variant of an article in one call), so a record's steps may
+give one result or several (one per variant). A dry run is the same path without ``write``
+(``planned`` gives the record's result instead) and without the commit. Any step may end a
+record early by raising :class:`Stop` with the record's result (a skip, a hold, a failure),
+optionally with bindings to keep (a record found already written by an earlier run is bound,
+not written again).
 
 Cursors are declared: a sync lists the :class:`CursorSpec` it advances, a page says where
 each of them stands once it is committed, and the template moves them inside the page's
@@ -35,6 +38,14 @@ Source = TypeVar("Source")
 Deps = TypeVar("Deps")
 Built = TypeVar("Built")
 Written = TypeVar("Written")
+
+#: What a step settles a record with: one result, or one per variant.
+Results = RecordResult | list[RecordResult]
+
+
+def as_list(results: Results) -> list[RecordResult]:
+    """One result or several, as a list."""
+    return results if isinstance(results, list) else [results]
 
 
 @dataclass(frozen=True)
@@ -67,13 +78,13 @@ class Stop(Exception):  # noqa: N818 - a control signal, not an error
     """Ends one record's steps with its result (skipped, held, failed, found already done).
 
     Args:
-        result: The record's result.
+        result: The record's result (or one per variant).
         binds: Bindings to write anyway (e.g. a record an earlier run had written).
     """
 
-    def __init__(self, result: RecordResult, binds: Sequence[Bind] = ()) -> None:
-        super().__init__(result.message)
-        self.result = result
+    def __init__(self, result: Results, binds: Sequence[Bind] = ()) -> None:
+        self.results = as_list(result)
+        super().__init__("; ".join(r.message for r in self.results))
         self.binds = list(binds)
 
 
@@ -91,7 +102,7 @@ class RecordSteps(ABC, Generic[Source, Deps, Built, Written]):
     def prepare(self, records: list[Source]) -> None:  # noqa: B027 - optional step
         """The page's shared lookups, done once (bindings, existing records, articles)."""
 
-    def skip(self, record: Source) -> RecordResult | None:
+    def skip(self, record: Source) -> Results | None:
         """The result of a record that is not taken (filters, unchanged), or None.
 
         Raise :class:`Stop` with bindings to settle a record another way (found already
@@ -108,7 +119,7 @@ class RecordSteps(ABC, Generic[Source, Deps, Built, Written]):
         """What is to be written, built from the record and its dependencies."""
 
     @abstractmethod
-    def planned(self, record: Source, built: Built) -> RecordResult:
+    def planned(self, record: Source, built: Built) -> Results:
         """The dry run's result: what ``write`` would do, field by field."""
 
     @abstractmethod
@@ -120,7 +131,7 @@ class RecordSteps(ABC, Generic[Source, Deps, Built, Written]):
         return []
 
     @abstractmethod
-    def outcome(self, record: Source, built: Built, written: Written) -> RecordResult:
+    def outcome(self, record: Source, built: Built, written: Written) -> Results:
         """The record's result after the write."""
 
     def committed(self, results: list[RecordResult]) -> None:  # noqa: B027 - optional hook
@@ -129,24 +140,25 @@ class RecordSteps(ABC, Generic[Source, Deps, Built, Written]):
 
 def take_record(
     steps: RecordSteps[Source, Deps, Built, Written], record: Source, *, dry_run: bool
-) -> tuple[RecordResult, list[Bind]]:
+) -> tuple[list[RecordResult], list[Bind]]:
     """One record through the steps, in the template's order.
 
     Returns:
-        The record's result and the bindings to commit with its page.
+        The record's results and the bindings to commit with its page.
     """
     try:
         skipped = steps.skip(record)
         if skipped is not None:
-            return skipped, []
+            return as_list(skipped), []
         deps = steps.dependencies(record)
         built = steps.build(record, deps)
         if dry_run:
-            return steps.planned(record, built), []
+            return as_list(steps.planned(record, built)), []
         written = steps.write(record, built)
-        return steps.outcome(record, built, written), steps.bind(record, built, written)
+        binds = steps.bind(record, built, written)
+        return as_list(steps.outcome(record, built, written)), binds
     except Stop as stop:
-        return stop.result, stop.binds
+        return stop.results, stop.binds
 
 
 def run_page(
@@ -167,17 +179,17 @@ def run_page(
     results: list[RecordResult] = []
     binds: list[Bind] = []
 
-    def one(record: Source) -> tuple[RecordResult, list[Bind]]:
+    def one(record: Source) -> tuple[list[RecordResult], list[Bind]]:
         return take_record(steps, record, dry_run=ctx.dry_run)
 
-    taken: list[tuple[RecordResult, list[Bind]]]
+    taken: list[tuple[list[RecordResult], list[Bind]]]
     if steps.parallel > 1 and len(page.records) > 1:
         with ThreadPoolExecutor(max_workers=steps.parallel) as pool:
             taken = list(pool.map(one, page.records))
     else:
         taken = [one(r) for r in page.records]
-    for result, record_binds in taken:
-        results.append(result)
+    for record_results, record_binds in taken:
+        results.extend(record_results)
         binds.extend(record_binds)
     commit_page(ctx, results, binds, page.cursors)
     steps.committed(results)
