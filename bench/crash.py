@@ -60,7 +60,7 @@ from mkmw_flows.sync.keys import ARTICLE, CATEGORY, ORDER, PRODUCT
 from mkmw_flows.sync.order_select import CURSOR_MPLUS_ORDERS, CURSOR_SHOP_CHANGED
 from mkmw_flows.sync.products import CURSOR as PRODUCTS_CURSOR
 from mkmw_flows.sync.report import RunReport
-from mkmw_flows.sync.stock import CURSOR as STOCK_CURSOR
+from mkmw_flows.sync.stock.feed import CURSOR as STOCK_CURSOR
 
 try:  # run as ``python -m bench.crash`` or imported by the tests
     from bench.soak import PLAIN, drift_of, duplicates, integration_fields, options_own

@@ -130,7 +130,7 @@ def flow_products(name: str) -> Any:
 def prepare_stock(articles: int, changed: float) -> Prepared:
     """A shop mirroring `articles` MplusKASSA articles, bound, then `changed` of them sold."""
     from bench.stock import _mirror_shop, seed_bindings
-    from mkmw_flows.sync.stock import CURSOR
+    from mkmw_flows.sync.stock.feed import CURSOR
 
     pair = EmulatorPair(str(articles), "empty", mplus_faults=_faults(), shop_faults=_faults())
     rows = _mirror_shop(pair)
@@ -155,8 +155,9 @@ def prepare_stock(articles: int, changed: float) -> Prepared:
 
 
 def plain_stock(block: Integration, name: str) -> dict[str, int]:
-    """What ``sync-stock`` calls: ``read_stock``, then ``process_batch`` per batch."""
-    from mkmw_flows.sync.stock import FLOW, sync_stock
+    """What ``sync-stock`` calls: ``read_stock``, then ``run_stock_page`` per page."""
+    from mkmw_flows.sync.stock.feed import FLOW
+    from mkmw_flows.sync.stock.run import sync_stock
 
     ctx = _context(block, name, FLOW)
     try:
@@ -359,7 +360,7 @@ def main(argv: list[str] | None = None) -> None:
             "emulators in threads of the measuring process), once through the plain sync "
             "functions the flow calls and once through the real flow against a running "
             "Prefect server. Products: `sync_categories` + `ProductSync.batches()` / "
-            "`run_page()` / `finish()`; stock: `sync_stock` (read_stock, then process_batch "
+            "`run_page()` / `finish()`; stock: `sync_stock` (read_stock, then run_stock_page "
             "per batch); orders: `run_shop_to_mplus`. The flow adds: loading the Integration "
             "block from the server, one task run per page or batch, artifacts and events."
         ),

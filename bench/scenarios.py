@@ -293,7 +293,7 @@ def stock(articles: int, changed: float, latency_ms: float) -> dict[str, Any]:
         "name": "stock",
         "title": f"Stock: {articles:,} articles, {changed:.0%} changed",
         "setup": (
-            "`sync-stock` plain function (`sync_stock`: `read_stock`, then `process_batch` per "
+            "`sync-stock` plain function (`sync_stock`: `read_stock`, then `run_stock_page` per "
             f"batch) with {latency_ms:g} ms latency per request on both emulators, batches of "
             f"{settings.batch_size}, {settings.write_concurrency} shop writes in flight. The "
             "emulators run in a child process (as in `bench/stock.py`); the RSS per run is the "

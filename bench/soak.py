@@ -58,10 +58,10 @@ from mkmw_flows.sync.keys import ARTICLE, PRODUCT
 from mkmw_flows.sync.orders import run_shop_to_mplus
 from mkmw_flows.sync.products import LIST_REPAIR, ProductSync
 from mkmw_flows.sync.report import RunReport
-from mkmw_flows.sync.stock import sync_stock
-from mkmw_flows.sync.stock_calc import StockPolicy
-from mkmw_flows.sync.stock_reconcile import DriftReport, read_all_levels, reconcile
-from mkmw_flows.sync.stock_targets import ShopCatalog
+from mkmw_flows.sync.stock.calc import StockPolicy
+from mkmw_flows.sync.stock.reconcile import DriftReport, read_all_levels, reconcile
+from mkmw_flows.sync.stock.run import sync_stock
+from mkmw_flows.sync.stock.targets import ShopCatalog
 
 FLOWS = ("products", "orders", "stock")
 PAID, PENDING, IMPORTED, DELIVERED = 3, 1, 6, 2

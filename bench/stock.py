@@ -41,7 +41,8 @@ from mkmw_flows.state import Binding, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE
 from mkmw_flows.sync.report import RunReport
-from mkmw_flows.sync.stock import CURSOR, sync_stock
+from mkmw_flows.sync.stock.feed import CURSOR
+from mkmw_flows.sync.stock.run import sync_stock
 
 NAME = "bench"
 

@@ -1,7 +1,7 @@
 """Prefect wiring of the stock flow (``sync-stock``) and stock reconciliation (``reconcile-stock``).
 
-The logic lives in :mod:`mkmw_flows.sync.stock` and :mod:`mkmw_flows.sync.stock_reconcile`;
-here are only the flows, one task per read and per batch, the artifacts and the events.
+The logic lives in the stock wing, :mod:`mkmw_flows.sync.stock`; here are only the flows,
+one task per read and per page of records, the artifacts and the events.
 """
 
 from __future__ import annotations
@@ -17,26 +17,18 @@ from mkmw_flows.flows.common import artifact_key, final_state, publish_report, s
 from mkmw_flows.mplus.models import StockLevel
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.report import RunReport
-from mkmw_flows.sync.stock import (
-    FLOW,
-    StockRead,
-    StockRun,
-    commit_cursor_only,
-    plan_batches,
-    process_batch,
-    read_stock,
-)
-from mkmw_flows.sync.stock_calc import StockPolicy
-from mkmw_flows.sync.stock_reconcile import (
-    FLOW as RECONCILE_FLOW,
-)
-from mkmw_flows.sync.stock_reconcile import (
+from mkmw_flows.sync.stock.calc import StockPolicy
+from mkmw_flows.sync.stock.feed import FLOW, StockRead, read_stock
+from mkmw_flows.sync.stock.reconcile import FLOW as RECONCILE_FLOW
+from mkmw_flows.sync.stock.reconcile import (
     DriftReport,
     drift_markdown,
     read_all_levels,
     reconcile,
 )
-from mkmw_flows.sync.stock_targets import ShopCatalog
+from mkmw_flows.sync.stock.run import page_groups, run_stock_page
+from mkmw_flows.sync.stock.steps import StockSteps
+from mkmw_flows.sync.stock.targets import ShopCatalog
 
 
 class _Box:
@@ -62,10 +54,10 @@ def read_changes(box: _Box, full: bool) -> _Box:
 
 
 @task(name="push-stock-batch", cache_policy=NO_CACHE)
-def push_batch(box: _Box, numbers: list[int], commit_cursor: bool) -> dict[str, int]:
-    """Plan, write and commit one batch of articles; return its outcome counts."""
-    run: StockRun = box.value
-    results = process_batch(run, numbers, commit_cursor=commit_cursor)
+def push_batch(box: _Box, groups: list[list[int]], last: bool) -> dict[str, int]:
+    """Take one page of records through the steps and commit it; return its outcome counts."""
+    steps: StockSteps = box.value
+    results = run_stock_page(steps, groups, last=last)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
@@ -92,12 +84,12 @@ def sync_stock(
             ctx.report.notes.append("The stock flow is switched off in the settings (enabled).")
             return publish_report(ctx.report, calls=ctx.call_counts())
         read: StockRead = read_changes(_Box(ctx), full).value
-        run = StockRun(ctx, read, full=full)
-        batches = plan_batches(run)
-        for index, numbers in enumerate(batches):
-            push_batch(_Box(run), numbers, index == len(batches) - 1)
-        if not batches:
-            commit_cursor_only(run)
+        run = StockSteps(ctx, read, full=full)
+        pages = page_groups(run)
+        for index, groups in enumerate(pages):
+            push_batch(_Box(run), groups, index == len(pages) - 1)
+        if not pages:
+            run_stock_page(run, [], last=True)  # no article to look at: move the cursor only
         ctx.report.notes.append(_note(read, run))
         if dry_run:
             _publish_plan(ctx.report)
@@ -112,7 +104,7 @@ def sync_stock(
         return final_state(ctx.report, summary)
 
 
-def _note(read: StockRead, run: StockRun) -> str:
+def _note(read: StockRead, run: StockSteps) -> str:
     if read.mode == "idle":
         return f"Nothing changed in MplusKASSA stock since stockId {read.since}."
     text = (

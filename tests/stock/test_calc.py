@@ -8,7 +8,7 @@ import pytest
 
 from mkmw_flows.blocks import StockSyncSettings
 from mkmw_flows.mplus.models import StockLevel
-from mkmw_flows.sync.stock_calc import StockPolicy, is_truthy
+from mkmw_flows.sync.stock.calc import StockPolicy, is_truthy
 
 
 def level(branch: int, free: str, reserved: str = "0", incoming: str = "0") -> StockLevel:

@@ -13,7 +13,8 @@ from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.keys import ARTICLE
 from mkmw_flows.sync.reasons import Reason
-from mkmw_flows.sync.stock import CURSOR, FLOW, sync_stock
+from mkmw_flows.sync.stock.feed import CURSOR, FLOW
+from mkmw_flows.sync.stock.run import sync_stock
 
 from .helpers import (
     LIST,

@@ -20,13 +20,15 @@ from typing import Any
 from mkmw_flows.mapping import FieldChange
 from mkmw_flows.mplus.models import StockLevel
 from mkmw_flows.state import Binding, Outcome
+from mkmw_flows.state.binder import Bind, scoped_transaction
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE
 from mkmw_flows.sync.reasons import Reason
 from mkmw_flows.sync.report import RecordResult, write_outcomes
-from mkmw_flows.sync.stock import ENTITY, explain
-from mkmw_flows.sync.stock_calc import StockPolicy
-from mkmw_flows.sync.stock_targets import ShopCatalog, ShopTarget, group_writes, send_writes
+from mkmw_flows.sync.stock.calc import StockPolicy
+from mkmw_flows.sync.stock.feed import ENTITY
+from mkmw_flows.sync.stock.targets import ShopCatalog, ShopTarget
+from mkmw_flows.sync.stock.writes import group_writes, send_writes
 
 FLOW = "stock-reconcile"
 
@@ -115,7 +117,7 @@ def reconcile(
         The drift found (and healed); every record's result is in ``ctx.report``.
     """
     policy = StockPolicy.from_settings(ctx.integration.stock)
-    bindings = {b.mplus_key: b for b in ctx.store.bindings(ctx.name, ARTICLE)}
+    bindings = {b.mplus_key: b for b in ctx.bindings(ARTICLE).all()}
     now = datetime.now(UTC).isoformat(timespec="seconds")
     report = DriftReport()
     results: dict[str, RecordResult] = {}
@@ -177,7 +179,7 @@ def reconcile(
             Outcome.SKIPPED,
             Reason.STOCK_DRIFT,
             f"The shop shows {_show(shop_value)} for article {key} ({target.label()}); "
-            f"MplusKASSA says {mplus_value} ({explain(policy, levels[number], mplus_value)}). "
+            f"MplusKASSA says {mplus_value} ({policy.explain(levels[number], mplus_value)}). "
             f"{cause}. Different since {since}.",
             changes=[FieldChange("stock", shop_value, mplus_value)],
         )
@@ -185,17 +187,19 @@ def reconcile(
         _heal(ctx, report, results, binding_extra, now)
     ctx.report.extend(results.values())
     if not ctx.dry_run:
-        with ctx.store.transaction() as tx:
-            for key, (target, binding, extra) in binding_extra.items():
-                tx.put_binding(
-                    ctx.name,
-                    ARTICLE,
-                    mplus_key=key,
-                    shop_key=binding.shop_key if binding else str(target.article_id),
-                    variant_key=binding.variant_key if binding else "",
-                    extra=extra,
-                )
-            write_outcomes(tx, ctx.report, list(results.values()))
+        binds = [
+            Bind(
+                ARTICLE,
+                key,
+                shop_key=binding.shop_key if binding else str(target.article_id),
+                variant_key=binding.variant_key if binding else "",
+                extra=extra,
+            )
+            for key, (target, binding, extra) in binding_extra.items()
+        ]
+        with scoped_transaction(ctx.store, ctx.name) as tx:
+            tx.bind(binds)
+            write_outcomes(tx.tx, ctx.report, list(results.values()))
     return report
 
 

@@ -114,6 +114,16 @@ class StockPolicy:
         """Whether a shop article's custom fields switch its stock management off."""
         return bool(self.unmanaged_field and is_truthy(fields.get(self.unmanaged_field)))
 
+    def explain(self, levels: Iterable[StockLevel], value: int) -> str:
+        """How a figure was computed, in words: ``free (branch 1: 5, branch 2: 4) = 9``."""
+        counted = [lv for lv in levels if self.counts_branch(lv.branch_number)]
+        parts = ", ".join(f"branch {lv.branch_number}: {self.base_amount(lv):f}" for lv in counted)
+        label = self.calculation.replace("_", " ")
+        text = f"{label} ({parts or 'no stock in the counted branches'})"
+        if self.safety_buffer:
+            text += f" minus safety buffer {self.safety_buffer}"
+        return f"{text} = {value}"
+
 
 def is_truthy(value: Any) -> bool:
     """Whether a custom field value means yes (ja, yes, true, 1, x; any case)."""
