@@ -15,7 +15,7 @@ import time
 
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.check import run_check
+from mkmw_flows.ops.check import run_check
 
 MPLUS_PAGE = 1000  # articles per getProducts page (iter_product_pages' default)
 SHOP_PAGE = 100  # articles per shop page (the API's maximum)

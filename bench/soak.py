@@ -48,9 +48,9 @@ from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.mijnwebwinkel.backend import Address
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.demo import DEMO_ORDER_SETTINGS
 from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mplus.client import MplusClient
+from mkmw_flows.ops.demo import DEMO_ORDER_SETTINGS
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext

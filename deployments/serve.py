@@ -4,7 +4,7 @@
 
 The integration (the Integration block's name) comes from the argument, else from
 ``$MKMW_INTEGRATION``, else ``default``. The schedules are those of prefect.yaml
-(``mkmw_flows/schedules.py``). Runs execute inside this process; stop it with Ctrl-C (its
+(``mkmw_flows/ops/schedules.py``). Runs execute inside this process; stop it with Ctrl-C (its
 schedules are paused until it is started again). Needs ``PREFECT_API_URL`` pointing at a
 running Prefect server (or Prefect Cloud).
 """
@@ -17,7 +17,7 @@ import sys
 
 from prefect import serve
 
-from mkmw_flows.schedules import DEPLOYMENTS, runner_deployments
+from mkmw_flows.ops.schedules import DEPLOYMENTS, runner_deployments
 
 
 def main(argv: list[str] | None = None) -> int:

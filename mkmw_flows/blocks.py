@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from prefect.blocks.core import Block
 from pydantic import Field, SecretStr, field_validator
 
-from mkmw_flows.redact import scrub
+from mkmw_flows.clients_common.redact import scrub
 from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.settings.products import ProductSyncSettings
 from mkmw_flows.settings.stock import StockSyncSettings

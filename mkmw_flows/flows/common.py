@@ -19,7 +19,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed
 
 from mkmw_flows.blocks import Integration
-from mkmw_flows.budget import throttle
+from mkmw_flows.flows.budget import throttle
 from mkmw_flows.settings.errors import invalid_settings
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext

@@ -204,7 +204,7 @@ def reconcile_stock(integration: str = "default", heal: bool = False) -> dict[st
                 "prefect.resource.id": f"mkmw.integration.{integration}",
                 "prefect.resource.name": integration,
                 "mkmw.flow": RECONCILE_FLOW,
-                # a label, so an automation can match "more than N" (mkmw_flows/automations.py)
+                # a label, so an automation can match "more than N" (mkmw_flows/ops/automations.py)
                 "mkmw.drift": str(counts["drift"]),
             },
             payload={"integration": integration, "heal": heal, **counts},

@@ -2,7 +2,7 @@
 
 Both tokens travel as query parameters (``token``, ``partner_token``), never in a header, as the
 vendor spec and every observed client do. That puts them in every URL, so every log line,
-exception text and repr passes through :func:`mkmw_flows.redact.scrub`.
+exception text and repr passes through :func:`mkmw_flows.clients_common.redact.scrub`.
 
 Reads (GET) and absolute PATCHes are retried with exponential back-off on 5xx, dropped
 connections and timeouts. A POST or DELETE is never retried after an ambiguous failure: the
@@ -26,7 +26,8 @@ import httpx
 from pydantic import BaseModel, SecretStr
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from mkmw_flows.callstats import CallStats
+from mkmw_flows.clients_common.callstats import CallStats
+from mkmw_flows.clients_common.redact import scrub
 from mkmw_flows.mijnwebwinkel.errors import (
     MijnWebwinkelError,
     ProblemDetails,
@@ -56,7 +57,6 @@ from mkmw_flows.mijnwebwinkel.models import (
     VariantPatch,
 )
 from mkmw_flows.mijnwebwinkel.ratelimit import StoreRateLimiter, limiter_for_store
-from mkmw_flows.redact import scrub
 
 logger = logging.getLogger("mkmw_flows.mijnwebwinkel")
 

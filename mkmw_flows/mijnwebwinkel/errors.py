@@ -1,7 +1,7 @@
 """Typed errors of the MijnWebwinkel client.
 
-Every error text passes through :func:`mkmw_flows.redact.scrub` before it is stored, so a
-token that travels in the URL never reaches a log line or a traceback.
+Every error text passes through :func:`mkmw_flows.clients_common.redact.scrub` before it is
+stored, so a token that travels in the URL never reaches a log line or a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from mkmw_flows.redact import scrub
+from mkmw_flows.clients_common.redact import scrub
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from tenacity import (
     wait_random,
 )
 
-from mkmw_flows.callstats import CallStats
+from mkmw_flows.clients_common.callstats import CallStats
+from mkmw_flows.clients_common.redact import scrub
 from mkmw_flows.mplus.envelope import build_request
 from mkmw_flows.mplus.errors import (
     MplusBusinessError,
@@ -61,7 +62,6 @@ from mkmw_flows.mplus.models import (
 )
 from mkmw_flows.mplus.money import quantity_to_wire
 from mkmw_flows.mplus.parse import parse_response
-from mkmw_flows.redact import scrub
 
 logger = logging.getLogger("mkmw_flows.mplus")
 

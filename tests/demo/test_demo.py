@@ -7,7 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
-from mkmw_flows.demo import run_demo
+from mkmw_flows.ops.demo import run_demo
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

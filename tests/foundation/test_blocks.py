@@ -11,7 +11,6 @@ from typing import Any, Literal, get_args, get_origin
 import pytest
 from pydantic import BaseModel, SecretStr
 
-from mkmw_flows.blockfile import BlockFileError, apply_file, plan_file
 from mkmw_flows.blocks import (
     ALL_BLOCKS,
     Integration,
@@ -19,6 +18,7 @@ from mkmw_flows.blocks import (
     MplusKassaCredentials,
     OrderSyncSettings,
 )
+from mkmw_flows.ops.blockfile import BlockFileError, apply_file, plan_file
 
 SECRETS = {
     "MPLUS_IDENT": "ident-4711",

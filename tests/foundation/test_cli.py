@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mkmw_flows.cli import app
+from mkmw_flows.cli.main import app
 from mkmw_flows.state import HeldRecord, StateStore
 
 runner = CliRunner()
@@ -82,7 +82,7 @@ def test_blocks_apply_check_reports_missing_variables(monkeypatch) -> None:  # t
 def test_ledger_show_prints_entries_and_details(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    import mkmw_flows.cli as cli
+    import mkmw_flows.cli.ledger as cli
     from mkmw_flows.state import LedgerEntry, Outcome
 
     monkeypatch.setattr(cli, "console", Console(width=400))
@@ -133,8 +133,8 @@ def _blocks_file(path: Path, *names: str, ident: str = "ident-1") -> Path:
 
 
 def _exists(name: str) -> bool:
-    from mkmw_flows.blockfile import PARTS
     from mkmw_flows.blocks import Integration
+    from mkmw_flows.ops.blockfile import PARTS
 
     found = []
     for block_type in [*PARTS.values(), Integration]:
@@ -234,7 +234,7 @@ def _ledger_db(tmp_path: Path) -> str:
 def test_ledger_show_is_readable_at_80_columns(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    import mkmw_flows.cli as cli
+    import mkmw_flows.cli.ledger as cli
 
     monkeypatch.setattr(cli, "console", Console(width=80, force_terminal=False))
     db = _ledger_db(tmp_path)
@@ -263,7 +263,7 @@ def test_ledger_show_is_readable_at_80_columns(tmp_path: Path, monkeypatch) -> N
 def test_ledger_show_wide_is_one_row_per_entry(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    import mkmw_flows.cli as cli
+    import mkmw_flows.cli.ledger as cli
 
     monkeypatch.setattr(cli, "console", Console(width=400))
     db = _ledger_db(tmp_path)

@@ -8,8 +8,8 @@ from pydantic import SecretStr
 
 from mkmw_emulators.core.faults import FaultConfig, FaultInjector
 from mkmw_emulators.core.serving import serve
-from mkmw_flows.callstats import CallStats
-from mkmw_flows.redact import scrub
+from mkmw_flows.clients_common.callstats import CallStats
+from mkmw_flows.clients_common.redact import scrub
 
 
 async def _counter_app(scope, receive, send):  # type: ignore[no-untyped-def]

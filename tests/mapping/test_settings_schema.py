@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from mkmw_flows.blocks import Integration
-from mkmw_flows.cli import app
+from mkmw_flows.cli.main import app
 from mkmw_flows.mapping.filters import ProductFilters, filter_reason
 from mkmw_flows.mapping.product_defaults import default_field_map
 from mkmw_flows.settings.errors import describe_invalid, field_path, invalid_settings

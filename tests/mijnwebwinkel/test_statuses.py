@@ -227,7 +227,7 @@ def test_cli_flag_configures_the_served_list(monkeypatch: pytest.MonkeyPatch) ->
     import uvicorn
     from typer.testing import CliRunner
 
-    from mkmw_flows.cli import app
+    from mkmw_flows.cli.main import app
 
     served: list[Any] = []
     monkeypatch.setattr(uvicorn, "run", lambda asgi, **kwargs: served.append(asgi))

@@ -15,15 +15,15 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
-from mkmw_flows.automations import (
+from mkmw_flows.cli.main import app
+from mkmw_flows.flows.common import publish_report
+from mkmw_flows.ops.automations import (
     AutomationFileError,
     build_automation,
     glob_at_least,
     plan,
     read_file,
 )
-from mkmw_flows.cli import app
-from mkmw_flows.flows.common import publish_report
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.reasons import FIXES, Reason
 from mkmw_flows.sync.report import RecordResult, RunReport

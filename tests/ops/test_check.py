@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
-from mkmw_flows.check import BLOCKER, run_check
-from mkmw_flows.cli import app
+from mkmw_flows.cli.main import app
+from mkmw_flows.ops.check import BLOCKER, run_check
 
 MAPPED = {
     "vat_codes": [

@@ -19,7 +19,7 @@ from prefect.client.orchestration import get_client
 
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.schedules import DEPLOYMENTS, WORK_POOL, by_full_name
+from mkmw_flows.ops.schedules import DEPLOYMENTS, WORK_POOL, by_full_name
 
 from .localprefect import LocalPrefect
 

@@ -28,7 +28,7 @@ from stock.helpers import PATCH, bind_articles, shop_stock  # tests/stock (rootd
 
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.schedules import WORK_POOL, by_full_name
+from mkmw_flows.ops.schedules import WORK_POOL, by_full_name
 from mkmw_flows.state import Outcome, StateStore
 
 from .localprefect import ROOT, LocalPrefect
@@ -101,7 +101,7 @@ def test_the_wheel_holds_the_product_and_not_the_emulators(installed: Installed)
     entry_points = zipfile.ZipFile(installed.wheel).read(
         f"{installed.wheel.name.split('-py3')[0]}.dist-info/entry_points.txt"
     )
-    assert b"mkmw = mkmw_flows.cli:app" in entry_points
+    assert b"mkmw = mkmw_flows.cli.main:app" in entry_points
 
 
 def test_the_installed_package_loads_every_flow_by_module_path(
@@ -110,7 +110,7 @@ def test_the_installed_package_loads_every_flow_by_module_path(
     script = (
         "import importlib.util, mkmw_flows\n"
         "from prefect.flows import load_flow_from_entrypoint\n"
-        "from mkmw_flows.schedules import DEPLOYMENTS\n"
+        "from mkmw_flows.ops.schedules import DEPLOYMENTS\n"
         "assert importlib.util.find_spec('mkmw_emulators') is None\n"
         "print(mkmw_flows.__file__)\n"
         "for d in DEPLOYMENTS:\n"

@@ -7,8 +7,8 @@ from rich.console import Console
 from stock.helpers import bind_articles, shop_stock  # tests/stock (rootdir import)
 from typer.testing import CliRunner
 
-import mkmw_flows.cli as cli
-from mkmw_flows.cli import app
+import mkmw_flows.cli.run as cli
+from mkmw_flows.cli.main import app
 from mkmw_flows.state import StateStore
 
 runner = CliRunner()

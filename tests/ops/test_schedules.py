@@ -1,4 +1,4 @@
-"""prefect.yaml and deployments/serve.py carry the same schedule table (mkmw_flows/schedules.py)."""
+"""prefect.yaml and deployments/serve.py carry one schedule table (mkmw_flows/ops/schedules.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mkmw_flows.schedules import (
+from mkmw_flows.ops.schedules import (
     DEPLOYMENTS,
     TIMEZONE,
     WORK_POOL,
@@ -88,7 +88,7 @@ def _serve_module():
 
 
 def test_serve_builds_the_same_schedules_for_one_integration(monkeypatch) -> None:
-    from mkmw_flows.schedules import runner_deployments
+    from mkmw_flows.ops.schedules import runner_deployments
 
     served: list = []
     module = _serve_module()

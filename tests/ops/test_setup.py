@@ -10,8 +10,9 @@ from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 from mkmw_flows.blocks import Integration, StockSyncSettings
-from mkmw_flows.cli import SETUP_SAVED_WITH_BLOCKERS, app
-from mkmw_flows.setup import parse_numbers
+from mkmw_flows.cli.main import app
+from mkmw_flows.cli.setup_assistant import SETUP_SAVED_WITH_BLOCKERS
+from mkmw_flows.ops.setup_assistant import parse_numbers
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 WRONG = "not-the-s3cret-9431"
@@ -146,7 +147,7 @@ def test_interactive_setup_asks_for_everything(emulators, tmp_path) -> None:
 
 def test_setup_ends_with_the_preflight_check_and_names_the_command(emulators, tmp_path) -> None:
     """The demo shop has unmapped shipping and payment methods: saved, but blocked."""
-    from mkmw_flows.check import run_check
+    from mkmw_flows.ops.check import run_check
 
     args = _flags(emulators, "setup-checked", tmp_path / "c.db", **{"--flows": "orders"})
     result = CliRunner().invoke(app, args)
@@ -168,7 +169,7 @@ def test_setup_ends_with_the_preflight_check_and_names_the_command(emulators, tm
 
 
 def test_a_check_that_cannot_run_still_reports_saved(emulators, tmp_path, monkeypatch) -> None:
-    import mkmw_flows.check as check
+    import mkmw_flows.ops.check as check
 
     def broken(integration):
         raise RuntimeError("shop went away")

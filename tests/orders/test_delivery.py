@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mkmw_emulators.pair import EmulatorPair
-from mkmw_flows.check import run_check
+from mkmw_flows.ops.check import run_check
 from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.settings.show import order_sections
 from mkmw_flows.state import Outcome

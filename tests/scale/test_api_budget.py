@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.budget import apply_budget, limit_name, plan_budget
+from mkmw_flows.flows.budget import apply_budget, limit_name, plan_budget
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.keys import ORDER
 
@@ -184,7 +184,7 @@ def test_concurrent_flows_share_one_budget_and_create_no_duplicate(
 def test_a_missing_limit_stops_the_run_rather_than_running_unthrottled(
     pg_prefect: LocalPrefect,
 ) -> None:
-    from mkmw_flows.budget import BudgetMissingError, throttle
+    from mkmw_flows.flows.budget import BudgetMissingError, throttle
 
     with pg_prefect.as_api():
         take = throttle(f"never-applied-{uuid.uuid4().hex[:6]}", "shop")

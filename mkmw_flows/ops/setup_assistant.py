@@ -13,7 +13,6 @@ from typing import Any, Protocol
 from pydantic import SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
-from mkmw_flows.blockfile import PARTS
 from mkmw_flows.blocks import Integration, MijnWebwinkelCredentials, MplusKassaCredentials
 from mkmw_flows.mijnwebwinkel.errors import (
     CredentialsError,
@@ -22,6 +21,7 @@ from mkmw_flows.mijnwebwinkel.errors import (
 )
 from mkmw_flows.mplus.errors import MplusClientFault, MplusError, MplusTransportError
 from mkmw_flows.mplus.models import ApiVersion, Branch
+from mkmw_flows.ops.blockfile import PARTS
 
 #: The flows the assistant can switch on or off.
 FLOWS = ("products", "stock", "orders")

@@ -31,7 +31,7 @@ from prefect.automations import AutomationCore
 from prefect.client.orchestration import get_client
 from pydantic import ValidationError
 
-from mkmw_flows.blockfile import substitute
+from mkmw_flows.ops.blockfile import substitute
 
 #: The flows every mkmw automation watches by default.
 MKMW_FLOWS = ("sync-orders", "sync-stock", "sync-products", "reconcile-stock", "purge-ledger")
