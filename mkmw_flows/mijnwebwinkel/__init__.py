@@ -9,7 +9,7 @@ Usage::
             ...
 """
 
-from mkmw_flows.mijnwebwinkel.client import DEFAULT_BASE_URL, MijnWebwinkelClient
+from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mijnwebwinkel.errors import (
     CredentialsError,
     FieldError,
@@ -22,6 +22,7 @@ from mkmw_flows.mijnwebwinkel.errors import (
     ValidationError,
 )
 from mkmw_flows.mijnwebwinkel.ratelimit import StoreRateLimiter, limiter_for_store
+from mkmw_flows.mijnwebwinkel.session import DEFAULT_BASE_URL
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -100,12 +100,6 @@ class StoreRateLimiter:
                 self._paused_until = until
                 self.pauses += 1
 
-    @property
-    def paused_for(self) -> float:
-        """Seconds left in the current pause (0 when not paused)."""
-        with self._lock:
-            return max(0.0, self._paused_until - self._clock())
-
 
 _REGISTRY: dict[tuple[str, str], StoreRateLimiter] = {}
 _REGISTRY_LOCK = threading.Lock()

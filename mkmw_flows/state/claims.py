@@ -26,6 +26,7 @@ from sqlalchemy import Index
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, delete, select, update
 
+from mkmw_flows.state.database import StoreBase
 from mkmw_flows.state.models import utcnow
 
 #: How long a claim holds when the claiming run neither releases nor renews it.
@@ -216,3 +217,46 @@ def active_claims(
     if flow is not None:
         query = query.where(Claim.flow == flow)
     return list(session.exec(query.order_by(col(Claim.claimed_at))))
+
+
+class ClaimStore(StoreBase):
+    """Claiming and releasing records for a run, and listing the claims that hold."""
+
+    def claim(
+        self,
+        integration: str,
+        flow: str,
+        record_key: str,
+        owner: str,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    ) -> bool:
+        """Claim one record for one run (see the module text).
+
+        Returns:
+            True when `owner` holds the claim now; False while another run holds it.
+        """
+        return record_key in self.claim_many(integration, flow, [record_key], owner, ttl_seconds)
+
+    def claim_many(
+        self,
+        integration: str,
+        flow: str,
+        record_keys: Iterable[str],
+        owner: str,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    ) -> set[str]:
+        """Claim a batch of records in one transaction; returns the keys `owner` holds."""
+        with self.transaction() as tx:
+            return claim_records(tx.session, integration, flow, record_keys, owner, ttl_seconds)
+
+    def release_claims(
+        self, integration: str, flow: str, record_keys: Iterable[str], owner: str
+    ) -> int:
+        """Release `owner`'s claims on `record_keys`; returns how many were released."""
+        with self.transaction() as tx:
+            return release_records(tx.session, integration, flow, record_keys, owner)
+
+    def claims(self, integration: str, flow: str | None = None) -> list[Claim]:
+        """The claims that hold right now (runs working on records), oldest first."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            return active_claims(session, integration, flow)

@@ -70,7 +70,7 @@ def feed_window(
 def _naive(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         return moment
-    from mkmw_flows.mplus.money import AMSTERDAM
+    from mkmw_flows.mplus.times import AMSTERDAM
 
     return moment.astimezone(AMSTERDAM).replace(tzinfo=None)
 

@@ -42,8 +42,8 @@ from mkmw_flows.mijnwebwinkel.models import (
     NewListOption,
 )
 from mkmw_flows.mplus.models import Image, Product
-from mkmw_flows.mplus.money import AMSTERDAM
 from mkmw_flows.mplus.paging import iter_product_pages, product_marker
+from mkmw_flows.mplus.times import AMSTERDAM
 from mkmw_flows.state import Binding, Outcome
 from mkmw_flows.sync.categories import CategoryIndex
 from mkmw_flows.sync.context import SyncContext

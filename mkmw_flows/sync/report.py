@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from mkmw_flows.mapping import FieldChange
-from mkmw_flows.state import HeldRecord, LedgerEntry, Outcome, StateStore, StoreTransaction
+from mkmw_flows.state import HeldRecord, Outcome, StateStore, StoreTransaction
 from mkmw_flows.sync.reasons import Reason
 
 #: At most this many reason codes are named in a run's state message.
@@ -141,10 +141,6 @@ class RunReport:
             ):
                 found.setdefault(r.reason.value, []).append(r)
         return found
-
-    def ledger_entries(self) -> list[LedgerEntry]:
-        """The results as ledger models."""
-        return [LedgerEntry(**row) for row in self.ledger_rows()]
 
     def ledger_rows(self) -> list[dict[str, Any]]:
         """The results as ledger rows (plain dicts: cheap to build and to insert in bulk)."""

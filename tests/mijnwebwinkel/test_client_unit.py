@@ -235,7 +235,7 @@ def test_client_reads_the_live_shapes_of_the_python_sdk(httpx_mock) -> None:
     with _client() as client:
         parsed = client.get_article(7)
         got = client.get_order(1001)
-    assert parsed.stock_managed is False
+    assert parsed.stock is None  # "stock": null = unlimited
     assert parsed.variants[0].option_names() == {5001: "Rood", 5002: "M"}
     assert [o.option_id for o in parsed.variants[0].options] == [70001, 70004]
     assert parsed.images[0].position == 1 and parsed.images[0].urls["thumb"] == "https://a/t"

@@ -18,7 +18,7 @@ from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 from mkmw_flows.flows.common import sync_context
 from mkmw_flows.flows.products import sync_products
-from mkmw_flows.mplus.money import AMSTERDAM
+from mkmw_flows.mplus.times import AMSTERDAM
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT

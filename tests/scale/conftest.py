@@ -12,7 +12,7 @@ from ops.localprefect import LocalPrefect
 from sqlmodel import SQLModel
 
 from mkmw_flows.state import StateStore
-from mkmw_flows.state.store import normalise_url
+from mkmw_flows.state.database import normalise_url
 
 PG_URL = os.environ.get("MKMW_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

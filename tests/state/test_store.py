@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from mkmw_flows.state import LedgerEntry, Outcome, StateStore
+from mkmw_flows.state.database import normalise_url
 from mkmw_flows.state.models import utcnow
-from mkmw_flows.state.store import normalise_url
 
 
 def _entry(**kw: object) -> LedgerEntry:

@@ -75,13 +75,6 @@ class RelationsMixin(ReferenceMixin):
         self.relation_index.set(record["relationNumber"], marker)
         return marker
 
-    def update_relation_fields(self, number: int, **fields: Any) -> int:
-        """Test helper: change relation fields (WSDL names); returns the new syncMarker."""
-        with self.lock:
-            record = self.relations[number]
-            record.update(fields)
-            return self._touch_relation(record)
-
     def get_relations(self, req: dict[str, Any]) -> dict[str, Any]:
         numbers = req.get("relationNumbers", [])
         marker = req.get("syncMarker")
