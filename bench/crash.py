@@ -58,7 +58,7 @@ from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, CATEGORY, ORDER, PRODUCT
 from mkmw_flows.sync.order_select import CURSOR_MPLUS_ORDERS, CURSOR_SHOP_CHANGED
-from mkmw_flows.sync.products import CURSOR as PRODUCTS_CURSOR
+from mkmw_flows.sync.products.plan import CURSOR as PRODUCTS_CURSOR
 from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock.feed import CURSOR as STOCK_CURSOR
 

@@ -102,8 +102,8 @@ def prepare_products(articles: int) -> Prepared:
 
 def plain_products(block: Integration, name: str) -> dict[str, int]:
     """What ``sync-products`` calls, in its order: categories, then page by page, finish."""
-    from mkmw_flows.sync.categories import sync_categories
-    from mkmw_flows.sync.products import FLOW, ProductSync
+    from mkmw_flows.sync.products.categories import sync_categories
+    from mkmw_flows.sync.products.run import FLOW, ProductSync
 
     ctx = _context(block, name, FLOW)
     try:

@@ -52,11 +52,12 @@ from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.ops.demo import DEMO_ORDER_SETTINGS
 from mkmw_flows.state import Outcome, StateStore
-from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT
 from mkmw_flows.sync.orders import run_shop_to_mplus
-from mkmw_flows.sync.products import LIST_REPAIR, ProductSync
+from mkmw_flows.sync.products.categories import sync_categories
+from mkmw_flows.sync.products.lists import LIST_REPAIR
+from mkmw_flows.sync.products.run import ProductSync
 from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock.calc import StockPolicy
 from mkmw_flows.sync.stock.reconcile import DriftReport, read_all_levels, reconcile

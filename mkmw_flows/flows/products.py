@@ -22,11 +22,11 @@ from mkmw_flows.flows.common import (
     sync_context,
 )
 from mkmw_flows.mplus.models import Product
-from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.plan_text import plan_markdown
-from mkmw_flows.sync.products import FLOW, ProductSync
-from mkmw_flows.sync.products_reverse import ReverseProductSync
+from mkmw_flows.sync.products.categories import sync_categories
+from mkmw_flows.sync.products.reverse import ReverseProductSync
+from mkmw_flows.sync.products.run import FLOW, ProductSync
 
 
 @task(name="sync-categories", cache_policy=NO_CACHE)

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from mkmw_flows.blocks import Integration
 from mkmw_flows.cli.main import app
 from mkmw_flows.mapping.filters import ProductFilters, filter_reason
-from mkmw_flows.mapping.product_defaults import default_field_map
 from mkmw_flows.settings.errors import describe_invalid, field_path, invalid_settings
 from mkmw_flows.settings.products import ProductSyncSettings
 from mkmw_flows.settings.show import as_text, default_sections, integration_sections
+from mkmw_flows.sync.products.defaults import default_field_map
 
 CREDENTIALS: dict[str, Any] = {
     "mplus": {"url": "http://127.0.0.1:1", "ident": "i", "secret": "mplus-secret-xyz"},

@@ -13,7 +13,7 @@ from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 from mkmw_flows.flows.products import sync_products
 from mkmw_flows.state import StateStore
-from mkmw_flows.sync.products import ProductSync
+from mkmw_flows.sync.products.run import ProductSync
 from mkmw_flows.sync.reasons import Reason
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

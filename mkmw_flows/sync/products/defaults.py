@@ -1,10 +1,18 @@
-"""The default field map of the products flow (MplusKASSA -> MijnWebwinkel) and its reverse.
+"""The default field maps of the products wing: products, their reverse, and categories.
 
-The source record of a product (see :func:`mkmw_flows.sync.product_source.source_record`)
+The source record of a product (see :func:`mkmw_flows.sync.products.source.source_record`)
 holds every MplusKASSA article field in snake_case plus computed fields: ``name``, ``sku``,
 ``price`` (incl. or excl. VAT per the shop's ``prices_include_tax``), ``taxable``,
 ``description``, ``action_price``. A user's field map is laid over this default: a rule for
 the same target replaces the default rule.
+
+The source record of an article group (see
+:func:`mkmw_flows.sync.products.categories.group_record`) holds ``group_number``, ``name``,
+``text``, ``sort_order`` and ``parent_group_number``. Category targets are the writable fields
+of a shop category (:class:`~mkmw_flows.mijnwebwinkel.models.CategoryInput`) except the tree
+itself: ``parent_category_id`` and ``hidden`` (a deleted group) follow the groups always and
+are not field rules. A user's category field map is laid over this default (same target:
+theirs wins).
 """
 
 from __future__ import annotations
@@ -93,3 +101,30 @@ def reverse_variant_rules(variant_axes: Mapping[str, str]) -> list[FieldRule]:
         for field, name in variant_axes.items()
         if not field.startswith("custom.")
     ]
+
+
+#: Category fields a rule may write (the tree fields are kept by the flow itself).
+CATEGORY_TARGETS = frozenset(
+    {"title", "content", "meta_title", "meta_description", "article_order"}
+)
+
+
+def default_category_field_map() -> FieldMap:
+    """The map that works out of the box: the group's name is the category's title."""
+    return FieldMap(fields=[FieldRule(target="title", source="name")])
+
+
+def check_category_map(field_map: FieldMap) -> FieldMap:
+    """Refuse a category rule whose target is not a writable category field.
+
+    Raises:
+        ValueError: Naming the rule and the targets that are allowed.
+    """
+    for rule in field_map.fields:
+        if rule.target not in CATEGORY_TARGETS:
+            allowed = ", ".join(sorted(CATEGORY_TARGETS))
+            raise ValueError(
+                f"category field map: target {rule.target!r} is not a category field "
+                f"(allowed: {allowed})"
+            )
+    return field_map

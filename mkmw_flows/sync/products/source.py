@@ -8,13 +8,15 @@ variant product's shop article is the MplusKASSA product number (a shop variant 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from mkmw_flows.mapping.filters import filter_reason
 from mkmw_flows.mplus.models import Article, Image, Product
+from mkmw_flows.settings.products import ProductSyncSettings
 
 
 @dataclass
@@ -202,3 +204,52 @@ def variant_combos(
         seen[key] = number
         combos[number] = combo
     return combos, problems
+
+
+def select_source(
+    product: Product,
+    settings: ProductSyncSettings,
+    *,
+    prices_include_tax: Callable[[], bool],
+    today: date,
+) -> SourceProduct:
+    """Filter the product's articles and build its source record.
+
+    Args:
+        product: The MplusKASSA product as read.
+        settings: The products settings (filters, variant axes).
+        prices_include_tax: The shop's price convention (asked only when an article passes).
+        today: The day action prices are judged on.
+    """
+    axes = settings.variant_axes
+    kind = "variant" if is_variant_product(product, axes) else "simple"
+    passing, left_out = [], {}
+    for article in product.articles:
+        reason = filter_reason(
+            article_fields(article),
+            product.group_numbers,
+            settings.filters,
+            only_webshop=settings.only_webshop_articles,
+        )
+        if reason is None:
+            passing.append(article)
+        else:
+            left_out[int(article.article_number or 0)] = reason
+    if kind == "simple":
+        sku = str(product.articles[0].article_number) if product.articles else ""
+    else:
+        sku = str(product.product_number)
+    src = SourceProduct(product, kind, sku, passing, left_out)
+    if kind == "variant" and passing:
+        src.combos, problems = variant_combos(passing, axes)
+        src.left_out.update(problems)
+        src.articles = [a for a in passing if int(a.article_number or 0) in src.combos]
+    if src.articles:
+        src.record = source_record(
+            product,
+            src.articles,
+            kind=kind,
+            prices_include_tax=prices_include_tax(),
+            today=today,
+        )
+    return src

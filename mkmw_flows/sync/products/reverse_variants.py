@@ -3,7 +3,7 @@
 The shop article's numeric SKU is the MplusKASSA product number (the forward direction gives a
 variant product its product number as SKU, so the two directions agree); every variant becomes
 an article of that product, its colour and size taken from the variant's option names through
-the reverse field map (:func:`~mkmw_flows.mapping.product_defaults.reverse_variant_rules`).
+the reverse field map (:func:`~mkmw_flows.sync.products.defaults.reverse_variant_rules`).
 A variant has no SKU, so MplusKASSA numbers the new articles: ``createProduct`` and
 ``updateProduct`` answer the numbers in the order the articles were sent.
 
@@ -29,18 +29,18 @@ from mkmw_flows.mplus.errors import MplusBusinessError, MplusError
 from mkmw_flows.mplus.models import Article, Product
 from mkmw_flows.settings.products import ProductSyncSettings
 from mkmw_flows.state import Binding, Outcome
+from mkmw_flows.state.binder import Bind
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT, variant_key
 from mkmw_flows.sync.reasons import Reason
 from mkmw_flows.sync.report import RecordResult
+from mkmw_flows.sync.template import RecordSteps, Stop
 
 _PREFIX = "mplus."
 #: Fields of the product, not of its articles (the shop article's name).
 _PRODUCT_FIELDS = ("description",)
 #: Shop fields that belong to the shop article as a whole and never go to a variant article.
 _NOT_PER_VARIANT = ("barcode",)
-
-BindingPut = tuple[str, dict[str, Any]]
 
 
 @dataclass
@@ -55,60 +55,95 @@ class _VariantPlan:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-class VariantProducts:
-    """Create or update the MplusKASSA products of a batch's shop articles with variants.
+@dataclass
+class VariantDeps:
+    """What a shop article with variants needs first: its product binding and product.
+
+    Attributes:
+        number: The MplusKASSA product number (bound, else the shop SKU).
+        binding: The ``product`` binding of the shop article, if any.
+        existing: The MplusKASSA product with that number, if it exists.
+    """
+
+    number: int
+    binding: Binding | None
+    existing: Product | None
+
+
+@dataclass
+class VariantWrite:
+    """One MplusKASSA product to create or update from a shop article with variants."""
+
+    deps: VariantDeps
+    plans: list[_VariantPlan]
+    product_mapped: dict[str, Any]
+    product_sets: dict[str, Any]
+    to_send: list[_VariantPlan]
+    changes: list[FieldChange]
+    outcome: Outcome
+    fresh: int
+
+
+class VariantSteps(RecordSteps[ShopArticle, VariantDeps, VariantWrite, None]):
+    """The steps of one shop article with variants -> one MplusKASSA product.
 
     Args:
         ctx: The run's context.
         field_map: The reverse field map with the variant axis rules.
-        price_field: ``price_incl`` or ``price_excl`` (the shop's price convention).
     """
 
-    def __init__(self, ctx: SyncContext, field_map: FieldMap, price_field: str) -> None:
+    def __init__(self, ctx: SyncContext, field_map: FieldMap) -> None:
         self.ctx = ctx
         self.settings: ProductSyncSettings = ctx.integration.products
         self.field_map = field_map
         self.rules = field_map.rules()
-        self.price_field = price_field
+        self.price_field = "price_excl"
         self.product_bindings: dict[str, Binding] = {}
         self.article_bindings: dict[str, dict[str, Binding]] = {}
         self.products: dict[int, Product] = {}
 
-    def load(self, articles: list[ShopArticle]) -> None:
-        """Read the bindings and the MplusKASSA products of a batch (one product read)."""
-        if not articles:
+    def prepare(self, records: list[ShopArticle]) -> None:
+        """Read the bindings and the MplusKASSA products of a page (one product read)."""
+        self.product_bindings, self.article_bindings, self.products = {}, {}, {}
+        if not records:
             return
-        keys = [str(a.id) for a in articles]
-        self.product_bindings = self.ctx.store.bindings_by_shop_keys(self.ctx.name, PRODUCT, keys)
+        keys = [str(a.id) for a in records]
+        self.product_bindings = self.ctx.bindings(PRODUCT).by_shop_keys(keys)
+        articles = self.ctx.bindings(ARTICLE)
         for key in keys:
             self.article_bindings[key] = {
-                b.variant_key: b
-                for b in self.ctx.store.bindings(self.ctx.name, ARTICLE, shop_key=key)
-                if b.variant_key
+                b.variant_key: b for b in articles.all(shop_key=key) if b.variant_key
             }
         numbers = {int(b.mplus_key) for b in self.product_bindings.values()}
-        numbers |= {int((a.sku or "").strip()) for a in articles}
+        numbers |= {int((a.sku or "").strip()) for a in records}
         for product in self.ctx.mplus.get_products(product_numbers=sorted(numbers)):
             if product.product_number is not None:
                 self.products[product.product_number] = product
 
-    def one(self, shop: ShopArticle) -> tuple[RecordResult, list[BindingPut]]:
-        """Plan and write one shop article with variants; the binding writes to commit."""
+    def dependencies(self, record: ShopArticle) -> VariantDeps:
+        """The product binding, and the MplusKASSA product it names (or the SKU names)."""
+        binding = self.product_bindings.get(str(record.id))
+        number = int(binding.mplus_key) if binding else int((record.sku or "").strip())
+        return VariantDeps(number, binding, self.products.get(number))
+
+    def build(self, record: ShopArticle, deps: VariantDeps) -> VariantWrite:
+        """Map every variant and compare it with its MplusKASSA article."""
+        shop = record
         sku = (shop.sku or "").strip()
-        product_binding = self.product_bindings.get(str(shop.id))
-        number = int(product_binding.mplus_key) if product_binding else int(sku)
-        existing = self.products.get(number)
+        existing, product_binding, number = deps.existing, deps.binding, deps.number
         try:
             plans = self._plans(shop, existing)
         except TransformError as exc:
-            return RecordResult(
-                "product",
-                sku,
-                Outcome.FAILED,
-                Reason.MAPPING_ERROR,
-                f"SKU {sku}: {exc}",
-                hold=True,
-            ), []
+            raise Stop(
+                RecordResult(
+                    "product",
+                    sku,
+                    Outcome.FAILED,
+                    Reason.MAPPING_ERROR,
+                    f"SKU {sku}: {exc}",
+                    hold=True,
+                )
+            ) from exc
         if (
             existing is not None
             and product_binding is None
@@ -116,16 +151,18 @@ class VariantProducts:
             and not any(p.number is not None for p in plans)
         ):
             # a product with this number that shares no variant: another product, not ours
-            return RecordResult(
-                "product",
-                sku,
-                Outcome.SKIPPED,
-                Reason.SKU_DUPLICATE,
-                f"Shop article {shop.name!r} has SKU {sku}, but MplusKASSA product {number} "
-                "holds other articles (no colour and size in common); give the shop article "
-                "the number of a free product or of the product it belongs to.",
-                hold=True,
-            ), []
+            raise Stop(
+                RecordResult(
+                    "product",
+                    sku,
+                    Outcome.SKIPPED,
+                    Reason.SKU_DUPLICATE,
+                    f"Shop article {shop.name!r} has SKU {sku}, but MplusKASSA product {number} "
+                    "holds other articles (no colour and size in common); give the shop article "
+                    "the number of a free product or of the product it belongs to.",
+                    hold=True,
+                )
+            )
         product_mapped = {k: v for k, v in plans[0].mapped.items() if k in _PRODUCT_FIELDS}
         product_hashes = _unprefixed(product_binding)
         if existing is None:
@@ -148,28 +185,60 @@ class VariantProducts:
             outcome = Outcome.CREATED if creating else Outcome.UPDATED
         changes = product_changes + [c for p in plans for c in p.changes]
         fresh = sum(1 for p in plans if p.number is None)
-        if outcome != Outcome.UNCHANGED and not self.ctx.dry_run:
-            failure = self._write(shop, number, creating, product_sets, to_send, changes)
-            if failure is not None:
-                return failure, []
-        puts = self._puts(shop, number, product_binding, product_mapped, plans)
+        return VariantWrite(
+            deps, plans, product_mapped, product_sets, to_send, changes, outcome, fresh
+        )
+
+    def planned(self, record: ShopArticle, built: VariantWrite) -> RecordResult:
+        """What the write would do."""
+        return self.outcome(record, built, None)
+
+    def write(self, record: ShopArticle, built: VariantWrite) -> None:
+        """Create or update the product with its new and changed articles (if any)."""
+        if built.outcome == Outcome.UNCHANGED:
+            return
+        failure = self._write(
+            record,
+            built.deps.number,
+            built.deps.existing is None,
+            built.product_sets,
+            built.to_send,
+            built.changes,
+        )
+        if failure is not None:
+            raise Stop(failure)
+
+    def bind(self, record: ShopArticle, built: VariantWrite, written: None) -> list[Bind]:
+        """The product binding and one article binding per variant with its variant id."""
+        return self._binds(
+            record, built.deps.number, built.deps.binding, built.product_mapped, built.plans
+        )
+
+    def outcome(self, record: ShopArticle, built: VariantWrite, written: None) -> RecordResult:
+        """Created, updated or unchanged in MplusKASSA, with how many variants were written."""
+        shop, outcome, plans, to_send = record, built.outcome, built.plans, built.to_send
+        sku = (shop.sku or "").strip()
+        creating = built.deps.existing is None
         verb = {Outcome.CREATED: "created", Outcome.UPDATED: "updated"}.get(outcome, "unchanged")
         detail = (
             f" ({len(plans)} variants)"
             if creating
-            else f" ({len(to_send)} of {len(plans)} variants written, {fresh} new)"
+            else f" ({len(to_send)} of {len(plans)} variants written, {built.fresh} new)"
             if outcome == Outcome.UPDATED
             else ""
         )
-        sent = {**product_sets, **{f"variant {p.key}": p.sets for p in to_send if p.sets}}
+        sent = {**built.product_sets, **{f"variant {p.key}": p.sets for p in to_send if p.sets}}
         return RecordResult(
             "product",
             sku,
             outcome,
-            message=f"SKU {sku} ({shop.name}): {verb} in MplusKASSA as product {number}{detail}",
-            changes=[c for c in changes if isinstance(c, FieldChange)],
+            message=(
+                f"SKU {sku} ({shop.name}): {verb} in MplusKASSA as product "
+                f"{built.deps.number}{detail}"
+            ),
+            changes=[c for c in built.changes if isinstance(c, FieldChange)],
             sent=sent or None,
-        ), puts
+        )
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -306,17 +375,15 @@ class VariantProducts:
             plan.number = int(article_number)
         return None
 
-    def _puts(
+    def _binds(
         self,
         shop: ShopArticle,
         number: int,
         product_binding: Binding | None,
         product_mapped: dict[str, Any],
         plans: list[_VariantPlan],
-    ) -> list[BindingPut]:
-        if self.ctx.dry_run:
-            return []
-        puts: list[BindingPut] = []
+    ) -> list[Bind]:
+        binds: list[Bind] = []
         shop_key = str(shop.id)
         lists = {str(lst.id): [o.name for o in lst.options] for lst in shop.lists}
         product_hashes = {_PREFIX + k: v for k, v in hashes_of(product_mapped).items()}
@@ -326,16 +393,8 @@ class VariantProducts:
             or any(product_binding.field_hashes.get(k) != v for k, v in product_hashes.items())
             or product_binding.extra.get("lists") != lists
         ):
-            puts.append(
-                (
-                    PRODUCT,
-                    {
-                        "mplus_key": str(number),
-                        "shop_key": shop_key,
-                        "field_hashes": product_hashes,
-                        "extra": {"lists": lists},
-                    },
-                )
+            binds.append(
+                Bind(PRODUCT, str(number), shop_key, hashes=product_hashes, extra={"lists": lists})
             )
         for plan in plans:
             if plan.number is None:
@@ -349,19 +408,17 @@ class VariantProducts:
                 or old.extra.get("variant_id") != plan.variant.id
                 or any(old.field_hashes.get(k) != v for k, v in hashes.items())
             ):
-                puts.append(
-                    (
+                binds.append(
+                    Bind(
                         ARTICLE,
-                        {
-                            "mplus_key": str(plan.number),
-                            "shop_key": shop_key,
-                            "variant_key": plan.key,
-                            "field_hashes": hashes,
-                            "extra": {"variant_id": plan.variant.id},
-                        },
+                        str(plan.number),
+                        shop_key,
+                        plan.key,
+                        hashes=hashes,
+                        extra={"variant_id": plan.variant.id},
                     )
                 )
-        return puts
+        return binds
 
 
 def _norm(value: Any) -> str:
