@@ -55,7 +55,7 @@ from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT
-from mkmw_flows.sync.orders import run_shop_to_mplus
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.products import LIST_REPAIR, ProductSync
 from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock import sync_stock
