@@ -9,18 +9,18 @@ assembly.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from mkmw_flows.mapping import FieldChange, value_hash
 from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
-from mkmw_flows.mplus.models import Address, Order, Payment
+from mkmw_flows.mplus.models import Order, Payment
 from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.sync.orders.check import CENT, Verdict
 from mkmw_flows.sync.orders.customers import CustomerResult
 from mkmw_flows.sync.orders.lines import OrderLines
+from mkmw_flows.sync.orders.record import MappedOrder
 
 
 @dataclass
@@ -56,7 +56,7 @@ def build_order(
     *,
     integration: str,
     customer: CustomerResult,
-    mapped: Mapping[str, Any],
+    mapped: MappedOrder,
     lines: OrderLines,
     verdict: Verdict,
 ) -> BuiltOrder:
@@ -67,13 +67,13 @@ def build_order(
         settings: The orders settings.
         integration: The integration's name (part of the idempotency key).
         customer: The customer's relation (and the fields written to it, for the plan).
-        mapped: The order map's values for this order (``order.*``).
+        mapped: The order map's values for this order (``order.*``, the addresses).
         lines: Its MplusKASSA lines and delivery method.
         verdict: Its payment facts (payment method code, paid).
     """
     number = order.number
     code = verdict.payment_code
-    header = {k.split(".", 1)[1]: v for k, v in mapped.items() if k.startswith("order.")}
+    header = {k.split(".", 1)[1]: v for k, v in mapped.mapped.items() if k.startswith("order.")}
     built = Order(
         ext_order_id=f"{settings.ext_order_id_prefix}{number}",
         entry_branch_number=settings.branch_number,
@@ -83,8 +83,8 @@ def build_order(
         relation_number=customer.relation_number,
         financial_date=order.date,
         reference=(str(header.get("reference") or "") or None),
-        invoice_address=_address(header, "invoice_address"),
-        delivery_address=_address(header, "delivery_address"),
+        invoice_address=mapped.addresses.get("invoice_address"),
+        delivery_address=mapped.addresses.get("delivery_address"),
         vat_method="VAT-METHOD-INCLUSIVE",
         payment_method=code,
         delivery_method=lines.delivery_method,
@@ -106,7 +106,7 @@ def build_order(
         ]
         prepay = settings.document_type != "invoice"
     result = BuiltOrder(
-        built, payments, prepay, dict(lines.rounding), list(lines.notes), dict(mapped)
+        built, payments, prepay, dict(lines.rounding), list(lines.notes), dict(mapped.mapped)
     )
     result.customer = customer
     result.changes = _plan_changes(result, customer)
@@ -130,15 +130,6 @@ def idempotency_key(integration: str, number: int, built: BuiltOrder) -> str:
     )
     digest = hashlib.sha256(f"{integration}|{number}|{content}".encode()).hexdigest()
     return f"mkmw-{digest[:40]}"
-
-
-def _address(header: Mapping[str, Any], name: str) -> Address | None:
-    values = {
-        key.split(".", 1)[1]: value
-        for key, value in header.items()
-        if key.startswith(f"{name}.") and value not in (None, "")
-    }
-    return Address(**values) if values else None
 
 
 def _plan_changes(built: BuiltOrder, customer: CustomerResult) -> list[FieldChange]:

@@ -18,11 +18,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from mkmw_flows.mapping.fieldmap import FieldMap, FieldRule, TransformStep
 from mkmw_flows.mapping.transforms import TransformError
 from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
 from mkmw_flows.mijnwebwinkel.models import OrderLine as ShopLine
-from mkmw_flows.mplus.models import Order, Relation
+from mkmw_flows.mplus.models import Address, Order, Relation
 
 
 def split_street(line: str | None) -> tuple[str, str]:
@@ -256,6 +258,8 @@ class MappedOrder:
         mapped: The map's ``relation.*`` and ``order.*`` values.
         line_texts: The ``line.text`` of each shop line, in order.
         shipping_names: The shipping methods its shipping lines name.
+        addresses: The order's ``invoice_address`` and ``delivery_address`` as mapped (made
+            here, so a map that yields no valid address fails before anything is written).
         failure: Why the map failed (None: it did not).
     """
 
@@ -263,6 +267,7 @@ class MappedOrder:
     mapped: dict[str, Any] = field(default_factory=dict)
     line_texts: list[str] = field(default_factory=list)
     shipping_names: list[str] = field(default_factory=list)
+    addresses: dict[str, Address | None] = field(default_factory=dict)
     failure: str | None = None
 
 
@@ -274,7 +279,15 @@ def map_order(field_map: FieldMap, order: ShopOrder) -> MappedOrder:
         for line in order.orderlines:
             text = field_map.apply(line_record(line)).get("line.text")
             result.line_texts.append(str(text or line.description or "")[:250])
-    except TransformError as exc:
+        header = {k.split(".", 1)[1]: v for k, v in result.mapped.items() if k.startswith("order.")}
+        for name in ("invoice_address", "delivery_address"):
+            values = {
+                key.split(".", 1)[1]: value
+                for key, value in header.items()
+                if key.startswith(f"{name}.") and value not in (None, "")
+            }
+            result.addresses[name] = Address(**values) if values else None
+    except (TransformError, ValidationError) as exc:
         result.failure = f"The order map failed: {exc}"
     return result
 

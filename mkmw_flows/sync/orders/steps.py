@@ -212,7 +212,7 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
             self.settings,
             integration=self.ctx.name,
             customer=deps.customer,
-            mapped=deps.mapped.mapped,
+            mapped=deps.mapped,
             lines=deps.lines,
             verdict=deps.verdict,
         )
