@@ -57,7 +57,7 @@ from mkmw_flows.blocks import Integration
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, CATEGORY, ORDER, PRODUCT
-from mkmw_flows.sync.order_select import CURSOR_MPLUS_ORDERS, CURSOR_SHOP_CHANGED
+from mkmw_flows.sync.orders.feed import CURSOR_MPLUS_ORDERS, CURSOR_SHOP_CHANGED
 from mkmw_flows.sync.products.plan import CURSOR as PRODUCTS_CURSOR
 from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock.feed import CURSOR as STOCK_CURSOR
@@ -362,7 +362,7 @@ def _stock_cursor(world: World) -> list[str]:
 def _orders_cursor(world: World) -> list[str]:
     problems = []
     shop, mplus = world.pair.shop.backend, world.pair.mplus.backend
-    raw = world.store.get_cursor(NAME, CURSOR_SHOP_CHANGED)
+    raw = world.store.get_cursor(NAME, CURSOR_SHOP_CHANGED.name)
     if raw is not None and world.flow == "orders":
         cursor = dt.datetime.fromisoformat(raw)
         for order in shop.orders.values():
@@ -380,7 +380,7 @@ def _orders_cursor(world: World) -> list[str]:
                 world.store, "orders", str(order.number)
             ):
                 problems.append(f"orders cursor {raw} is past shop order {order.number}")
-    raw = world.store.get_cursor(NAME, CURSOR_MPLUS_ORDERS)
+    raw = world.store.get_cursor(NAME, CURSOR_MPLUS_ORDERS.name)
     if raw is not None and world.flow == "orders":
         bound = {b.mplus_key: b for b in world.store.bindings(NAME, ORDER)}
         for oid, order in mplus.orders.items():

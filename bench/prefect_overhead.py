@@ -194,7 +194,7 @@ def prepare_orders(count: int) -> Prepared:
 
 def plain_orders(block: Integration, name: str) -> dict[str, int]:
     """What ``sync-orders`` calls (shop -> MplusKASSA): ``run_shop_to_mplus``."""
-    from mkmw_flows.sync.orders import FLOW, run_shop_to_mplus
+    from mkmw_flows.sync.orders.run import FLOW, run_shop_to_mplus
 
     ctx = _context(block, name, FLOW)
     try:

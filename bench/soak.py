@@ -54,7 +54,7 @@ from mkmw_flows.ops.demo import DEMO_ORDER_SETTINGS
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT
-from mkmw_flows.sync.orders import run_shop_to_mplus
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.products.categories import sync_categories
 from mkmw_flows.sync.products.lists import LIST_REPAIR
 from mkmw_flows.sync.products.run import ProductSync

@@ -1,13 +1,14 @@
 """Prefect wiring of the orders and customers flow (``sync-orders``).
 
-The logic lives in :mod:`mkmw_flows.sync.orders` (shop -> MplusKASSA) and
-:mod:`mkmw_flows.sync.orders_reverse` (MplusKASSA -> shop); here are only the flow, one task
-per batch of orders, the artifacts and the events. The direction comes from the settings.
+The logic lives in the orders wing: :mod:`mkmw_flows.sync.orders.run` (shop -> MplusKASSA)
+and :mod:`mkmw_flows.sync.orders.reverse` (MplusKASSA -> shop); here are only the flow, one
+task per batch of orders, the artifacts and the events. The direction comes from the settings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -15,8 +16,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from mkmw_flows.flows.common import artifact_key, final_state, publish_report, sync_context
-from mkmw_flows.sync.orders import FLOW, BatchFunction, run_shop_to_mplus
-from mkmw_flows.sync.orders_reverse import REVERSE_FLOW, run_mplus_to_shop
+from mkmw_flows.sync.orders.feed import FLOW
+from mkmw_flows.sync.orders.reverse import REVERSE_FLOW, run_mplus_to_shop
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.report import RecordResult, RunReport
 
 
@@ -28,18 +30,18 @@ class _Box:
 
 
 @task(name="orders-batch", cache_policy=NO_CACHE)
-def orders_batch(function: _Box, orders: _Box) -> _Box:
+def orders_batch(work: _Box) -> _Box:
     """Take one batch of orders through the steps and commit it (boxed results)."""
-    results: list[RecordResult] = function.value(orders.value)
+    results: list[RecordResult] = work.value()
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
-    get_run_logger().info("orders batch of %d: %s", len(orders.value), counts)
+    get_run_logger().info("orders batch of %d results: %s", len(results), counts)
     return _Box(results)
 
 
-def _as_task(function: BatchFunction, orders: list[Any]) -> list[RecordResult]:
-    results: list[RecordResult] = orders_batch(_Box(function), _Box(orders)).value
+def _as_task(work: Callable[[], list[RecordResult]]) -> list[RecordResult]:
+    results: list[RecordResult] = orders_batch(_Box(work)).value
     return results
 
 

@@ -1,11 +1,11 @@
-"""Resolve the products of shop order lines to MplusKASSA articles.
+"""The MplusKASSA article of every product line of a shop order.
 
 A line resolves through the ``article`` bindings of the products flow: the shop article id,
 and for a variant the chosen options (matched on their values against the binding's option
 combination). Without a binding the SKU is taken as the MplusKASSA article number, or for a
 variant as the product number whose article has the chosen colour and size; either must
-exist in MplusKASSA. Lookups are done once per batch (one ``getProducts`` call for all SKUs
-of a page) and cached for the run.
+exist in MplusKASSA. Lookups are done once per page (one ``getProducts`` call for all SKUs
+of a page) and cached for the run; :meth:`ArticleResolver.resolve_orders` resolves a page.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
 from mkmw_flows.mijnwebwinkel.models import OrderLine as ShopLine
 from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.models import Article
-from mkmw_flows.state import Binding, StateStore
-from mkmw_flows.sync.keys import ARTICLE, parse_variant_key
+from mkmw_flows.state import Binding
+from mkmw_flows.state.binder import Binder
+from mkmw_flows.sync.keys import parse_variant_key
 from mkmw_flows.sync.reasons import Reason
 
 
@@ -54,15 +55,14 @@ class ArticleResolver:
     """Finds the MplusKASSA article of every shop article line, with caches for one run.
 
     Args:
-        store: The state store (article bindings).
-        integration: Integration name.
+        articles: The ``article`` bindings of the integration (the products flow's).
         mplus: The MplusKASSA client.
     """
 
-    def __init__(self, store: StateStore, integration: str, mplus: MplusClient) -> None:
+    def __init__(self, articles: Binder, mplus: MplusClient) -> None:
         self.mplus = mplus
         self._bound: dict[str, list[Binding]] = defaultdict(list)
-        for binding in store.bindings(integration, ARTICLE):
+        for binding in articles.all():
             self._bound[binding.shop_key].append(binding)
         self._articles: dict[int, bool] = {}  # article number -> exists
         self._products: dict[int, list[Article]] = {}  # product number -> articles
@@ -79,6 +79,25 @@ class ArticleResolver:
             if chosen and frozenset(parse_variant_key(binding.variant_key).values()) == chosen:
                 return binding
         return None
+
+    def resolve_orders(self, orders: list[ShopOrder]) -> dict[int, dict[int, int | LineProblem]]:
+        """Every article line of `orders`, looked up in one call per kind.
+
+        Returns:
+            Order number -> line index -> article number (or why there is none).
+
+        Raises:
+            MplusError: MplusKASSA did not answer (the orders are taken again next run).
+        """
+        self.prefetch(orders)
+        return {
+            order.number: {
+                index: self.resolve(line)
+                for index, line in enumerate(order.orderlines)
+                if line.type == "article"
+            }
+            for order in orders
+        }
 
     def prefetch(self, orders: Iterable[ShopOrder]) -> None:
         """Check in one call per kind every SKU of `orders` that has no binding."""
@@ -153,9 +172,3 @@ class ArticleResolver:
         if product is not None:
             found = self.mplus.get_products(product_numbers=[product])
             self._products[product] = [a for p in found for a in p.articles]
-
-    def forget(self, numbers: Iterable[int]) -> None:
-        """Drop cached misses so a later batch looks again (articles may have been added)."""
-        for number in numbers:
-            if self._articles.get(number) is False:
-                del self._articles[number]

@@ -1,7 +1,9 @@
 """Order status both ways, cancellation, and a payment made after import.
 
-The shop status is set after import; MplusKASSA delivered or cancelled goes back to the shop;
-a shop cancellation cancels the MplusKASSA order.
+The shop status is set after import (:func:`mark_imported`); an order already in MplusKASSA
+gets its late steps (:func:`bound_result`: a shop cancellation cancels the MplusKASSA order, a
+late payment is booked, a failed status write is finished); MplusKASSA delivered or cancelled
+goes back to the shop (:func:`status_back`, from the MplusKASSA order feed and its cursor).
 
 What was written is kept on the order binding (``extra``): ``shop_status`` (the last status we
 set in the shop), ``cancelled`` (the MplusKASSA order is cancelled), ``paid`` (its payment is
@@ -19,10 +21,16 @@ from mkmw_flows.mplus.errors import MplusBusinessError
 from mkmw_flows.mplus.models import Order, Payment
 from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.state import Binding, Outcome
+from mkmw_flows.state.binder import Bind
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.order_build import is_paid, payment_code
+from mkmw_flows.sync.keys import ORDER
+from mkmw_flows.sync.orders.check import is_paid, payment_code
+from mkmw_flows.sync.orders.feed import CURSOR_MPLUS_ORDERS
 from mkmw_flows.sync.reasons import Reason
 from mkmw_flows.sync.report import RecordResult
+from mkmw_flows.sync.template import commit_page
+
+ENTITY = "order"
 
 DELIVERED = "ORDER-DELIVERY-STATE-COMPLETE"
 NOT_CANCELLED = "ORDER-CANCEL-STATE-NOTHING"
@@ -54,6 +62,12 @@ def mplus_event(order: Order) -> str | None:
     return None
 
 
+def change_mark(order: ShopOrder) -> str:
+    """What identifies the shop order's last change: status and status-change time."""
+    moment = order.status_changed_at
+    return f"{order.status}@{moment.isoformat() if moment else ''}"
+
+
 def write_shop_status(
     ctx: SyncContext, binding_extra: dict[str, Any], number: int, event: str, current: int | None
 ) -> StatusStep:
@@ -70,6 +84,104 @@ def write_shop_status(
     step.done.append(f"shop status set to {status} ({event})")
     step.extra.update({f"written_{event}": True, "shop_status": status})
     return step
+
+
+def mark_imported(ctx: SyncContext, order: ShopOrder) -> StatusStep:
+    """After the order is created: set the shop status for "imported" and mark the change seen.
+
+    A failed status write is not raised: ``problem`` names it and the next run sets it.
+    """
+    step = StatusStep(extra={"seen_change": change_mark(order)})
+    try:
+        written = write_shop_status(ctx, {}, order.number, "imported", order.status)
+    except Exception as exc:  # noqa: BLE001 - the order is in; the status is retried
+        step.problem = (Reason.API_UNAVAILABLE, type(exc).__name__)
+        return step
+    step.extra.update(written.extra)
+    step.done += written.done
+    return step
+
+
+def found_result(ctx: SyncContext, order: ShopOrder, found: Order) -> tuple[RecordResult, Bind]:
+    """An order an earlier run created and stopped before binding: bind it, finish its steps.
+
+    A crash or a lost answer leaves such an order; it is linked now, not created again, and
+    the shop status that run would have set next is set.
+    """
+    extra: dict[str, Any] = {
+        "paid": bool(found.payments) or bool(found.prepaid_amount),
+        "ext_order_id": found.ext_order_id,
+    }
+    later = ""
+    try:
+        extra.update(write_shop_status(ctx, {}, order.number, "imported", order.status).extra)
+        extra["seen_change"] = change_mark(order)
+    except Exception as exc:  # noqa: BLE001 - linked now; the status is set next run
+        later = f" The shop status is set next run ({type(exc).__name__})."
+    result = RecordResult(
+        ENTITY,
+        str(order.number),
+        Outcome.UNCHANGED,
+        Reason.ALREADY_EXISTS,
+        f"Order {order.number} is already in MplusKASSA as {found.ext_order_id}; "
+        "it is linked and not created again." + later,
+        hold=bool(later),
+    )
+    return result, Bind(ORDER, found.order_id, str(order.number), extra=extra)
+
+
+def bound_result(
+    ctx: SyncContext, order: ShopOrder, binding: Binding, *, again: bool
+) -> tuple[RecordResult | None, list[Bind]]:
+    """An order imported before: its late steps (cancel, late payment, a status write).
+
+    Args:
+        ctx: The run.
+        order: The shop order as read now.
+        binding: Its order binding.
+        again: Take it even when unchanged (held, or asked for by number).
+
+    Returns:
+        Its result (None: read again through the overlap, nothing changed since; no ledger
+        row) and the binding update.
+    """
+    if binding.extra.get("seen_change") == change_mark(order) and not again:
+        return None, []
+    step = bound_order_steps(ctx, order, binding)
+    key = str(order.number)
+    extra = dict(step.extra)
+    if step.problem is None:
+        extra["seen_change"] = change_mark(order)
+    binds: list[Bind] = []
+    if extra and not extra.items() <= binding.extra.items():
+        binds.append(Bind(ORDER, binding.mplus_key, key, extra=extra))
+    if step.problem is not None:
+        reason, message = step.problem
+        failed = RecordResult(
+            ENTITY,
+            key,
+            Outcome.FAILED,
+            reason,
+            f"Order {order.number} is in MplusKASSA, but: {message}",
+            hold=not step.final,
+        )
+        return failed, binds
+    if step.done:
+        updated = RecordResult(
+            ENTITY,
+            key,
+            Outcome.UPDATED,
+            Reason.CANCELLED_IN_SHOP if any("cancelled" in d for d in step.done) else None,
+            f"Order {order.number}: " + "; ".join(step.done),
+        )
+        return updated, binds
+    unchanged = RecordResult(
+        ENTITY,
+        key,
+        Outcome.UNCHANGED,
+        message=f"Order {order.number} is already in MplusKASSA; nothing to do.",
+    )
+    return unchanged, binds
 
 
 def bound_order_steps(ctx: SyncContext, order: ShopOrder, binding: Binding) -> StatusStep:
@@ -228,3 +340,27 @@ def status_back_results(
                 )
             )
     return results, updates
+
+
+def status_back(ctx: SyncContext) -> None:
+    """MplusKASSA delivered / cancelled -> the shop, from the MplusKASSA order feed.
+
+    Each page is committed with the cursor :data:`CURSOR_MPLUS_ORDERS`; a first run only
+    places the cursor at the feed's head (older orders are not written back).
+    """
+    settings = ctx.integration.orders
+    if not {"delivered", "cancelled"} & set(settings.status_write_back.events()):
+        return
+    raw = ctx.cursor(CURSOR_MPLUS_ORDERS.name)
+    if raw is None:
+        if ctx.dry_run:
+            return
+        head = ctx.mplus.get_current_sync_markers().order
+        commit_page(ctx, [], cursors={CURSOR_MPLUS_ORDERS.name: str(head + 1)})
+        return
+    for page in mplus_order_pages(ctx, int(raw), settings.page_size):
+        bindings = ctx.bindings(ORDER).by_mplus_keys([o.order_id for o in page])
+        results, updates = status_back_results(ctx, page, bindings)
+        binds = [Bind(ORDER, b.mplus_key, b.shop_key, extra=extra) for b, extra in updates]
+        next_marker = max(o.sync_marker or 0 for o in page) + 1
+        commit_page(ctx, results, binds, {CURSOR_MPLUS_ORDERS.name: str(next_marker)})
