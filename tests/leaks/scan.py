@@ -21,10 +21,6 @@ from typing import Any
 
 Found = tuple[str, str]
 
-#: Prefect keeps block documents encrypted in this table (the Integration block's SecretStr
-#: values are meant to live there); every other table of its database is read as plain text.
-PREFECT_BLOCK_TABLES = frozenset({"block_document"})
-
 
 def find(texts: Iterable[Found], secrets: Iterable[str]) -> list[Found]:
     """The (where, first 300 characters) of every text that carries one of the secrets."""
@@ -66,15 +62,11 @@ def exception_text(exc: BaseException) -> str:
     return "\n".join([str(exc), repr(exc), *traceback.format_exception(exc)])
 
 
-def sqlite_rows(
-    path: Path, *, skip: Callable[[str], bool] = lambda table: False
-) -> Iterator[Found]:
-    """Every row of every table of a SQLite database (tables `skip` names left out)."""
+def sqlite_rows(path: Path) -> Iterator[Found]:
+    """Every row of every table of a SQLite database, as JSON text."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
         for table in tables:
-            if skip(table):
-                continue
             for row in conn.execute(f'select * from "{table}"'):  # noqa: S608 - names from sqlite
                 yield f"{path.name}:{table}", json.dumps(row, default=_text)
 
@@ -107,8 +99,12 @@ def prefect_database() -> Path:
 
 
 def prefect_database_rows() -> Iterator[Found]:
-    """Every row of the Prefect server's database, block documents left out."""
-    return sqlite_rows(prefect_database(), skip=PREFECT_BLOCK_TABLES.__contains__)
+    """Every row of every table of the Prefect server's database.
+
+    Block documents included: Prefect stores their data encrypted (Fernet), so the saved
+    Integration blocks' secrets must not show there in plain text either.
+    """
+    return sqlite_rows(prefect_database())
 
 
 def prefect_home_files() -> Iterator[Found]:
