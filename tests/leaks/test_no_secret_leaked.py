@@ -47,13 +47,18 @@ def material(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> 
     return produce(tmp_path_factory.mktemp("leak-material"))
 
 
-def _server_texts(material: Material, wanted: int) -> list[tuple[str, str]]:
-    """The server's texts once the material's runs' logs have arrived (bounded wait)."""
+def _server_texts(material: Material) -> list[tuple[str, str]]:
+    """The server's texts once every flow run of the material has its logs there (bounded)."""
     deadline = time.monotonic() + 30
     while True:
         texts = prefect_api_texts()
-        logs = sum(1 for where, _ in texts if where.startswith("log of flow run"))
-        if logs >= wanted or time.monotonic() > deadline:
+        runs = {
+            where.removeprefix("flow run ")
+            for where, text in texts
+            if where.startswith("flow run ") and material.name in text
+        }
+        logged = {where.removeprefix("log of flow run ") for where, _ in texts} & runs
+        if (runs and logged == runs) or time.monotonic() > deadline:
             return texts
         time.sleep(1)
 
@@ -106,8 +111,12 @@ def test_no_secret_in_any_state_database(
 
 
 def test_no_secret_on_the_prefect_server(material: Material, known_secrets: set[str]) -> None:
-    texts = _server_texts(material, wanted=5)
+    texts = _server_texts(material)
     wheres = {where for where, _ in texts}
+    # the material's six flow runs, each with its logs, are among what is scanned
+    runs = {w for w, t in texts if w.startswith("flow run ") and material.name in t}
+    assert len(runs) == 6
+    assert {w.replace("flow run", "log of flow run") for w in runs} <= wheres
     assert any(w.startswith("artifact") for w in wheres)
     assert any(w.startswith("log of flow run") for w in wheres)
     assert any(w.startswith("event") for w in wheres)
