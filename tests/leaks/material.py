@@ -3,10 +3,10 @@
 Against both emulators (demo seeds, credentials the suite knows as secrets) it runs, on the
 session's Prefect server: a products dry run and a real products run, an orders dry run and
 a real orders run in which MplusKASSA refuses some orders (an unknown delivery method: failed
-records with MplusKASSA's own error text in the ledger) and holds others (an unmapped payment
-method), a stock run, and a stock run that fails as a whole because MplusKASSA and the shop
-refuse the credentials it sends (a wrong secret, itself a known secret: its exception text
-goes into the flow run's state and the test keeps it).
+records with MplusKASSA's own error text in the ledger) and others are held (an unmapped
+payment method), a stock run, and a stock run that fails as a whole because MplusKASSA
+refuses the secret it sends (a wrong secret and a wrong shop token, both known secrets: the
+exception text goes into the flow run's state, and the test keeps it to scan).
 """
 
 from __future__ import annotations
