@@ -6,8 +6,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from drills.soak import fast_context
 
-from bench.soak import fast_context
 from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration

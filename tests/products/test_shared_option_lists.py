@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from drills.soak import fast_context
 
-from bench.soak import fast_context
 from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration

@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from bench.report import Floor, render, run_figures
 from mkmw_flows.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench.report import Floor, render, run_figures  # noqa: E402
 
 
 def test_quick_orders_scenario_writes_the_page(tmp_path: Path) -> None:

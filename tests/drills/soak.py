@@ -21,7 +21,9 @@ The cycles call the plain sync functions (no Prefect server) with short client t
 retry waits; the CI version (tests/resilience/test_soak.py) also runs cycles through the real
 Prefect flows.
 
-    .venv/bin/python -m bench.soak [--cycles 30] [--seed 1] [--fault-rate 0.2]
+From the checkout's root (a test tool, not part of the installed package):
+
+    .venv/bin/python -m tests.drills.soak [--cycles 30] [--seed 1] [--fault-rate 0.2]
         [--commit-then-drop 0.2]
 
 Prints cycles, faults injected per kind, calls, records per outcome, wall time and the

@@ -27,13 +27,16 @@ The child runs the flow's plain sync function (no Prefect engine), forked from a
 milliseconds instead of seconds of imports; it is still a separate process, killed by the
 kernel mid-call.
 
-    .venv/bin/python -m bench.crash [--kills 20] [--seed 1] [--flows products stock orders]
+From the checkout's root (a test tool, not part of the installed package):
+
+    .venv/bin/python -m tests.drills.crash [--kills 20] [--seed 1] [--flows products stock orders]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import multiprocessing
 import os
@@ -62,16 +65,7 @@ from mkmw_flows.sync.products.plan import CURSOR as PRODUCTS_CURSOR
 from mkmw_flows.sync.report import RunReport
 from mkmw_flows.sync.stock.feed import CURSOR as STOCK_CURSOR
 
-try:  # run as ``python -m bench.crash`` or imported by the tests
-    from bench.soak import PLAIN, drift_of, duplicates, integration_fields, options_own
-except ImportError:  # pragma: no cover - run as a script from bench/
-    from soak import (  # type: ignore[no-redef]
-        PLAIN,
-        drift_of,
-        duplicates,
-        integration_fields,
-        options_own,
-    )
+from .soak import PLAIN, drift_of, duplicates, integration_fields, options_own
 
 FLOWS = ("products", "stock", "orders")
 NAME = "crash"
@@ -103,7 +97,9 @@ def child_main(flow: str, config: str) -> None:
 
 def _mp() -> Any:
     mp = multiprocessing.get_context("forkserver")
-    mp.set_forkserver_preload(["bench.crash"])
+    # the fork server imports this module by the name it was imported under (drills.crash
+    # in pytest, tests.drills.crash from the command line)
+    mp.set_forkserver_preload([__name__])
     return mp
 
 
@@ -383,10 +379,10 @@ def _orders_cursor(world: World) -> list[str]:
     raw = world.store.get_cursor(NAME, CURSOR_MPLUS_ORDERS.name)
     if raw is not None and world.flow == "orders":
         bound = {b.mplus_key: b for b in world.store.bindings(NAME, ORDER)}
-        for oid, order in mplus.orders.items():
-            if int(order.get("syncMarker") or 0) >= int(raw) or oid not in bound:
+        for oid, pos_order in mplus.orders.items():
+            if int(pos_order.get("syncMarker") or 0) >= int(raw) or oid not in bound:
                 continue
-            if order.get("deliveryState") == "ORDER-DELIVERY-STATE-COMPLETE":
+            if pos_order.get("deliveryState") == "ORDER-DELIVERY-STATE-COMPLETE":
                 number = int(bound[oid].shop_key)
                 if shop.orders[number].status != DELIVERED:
                     problems.append(
@@ -426,7 +422,7 @@ def snapshot(world: World) -> dict[str, Any]:
     relations = Counter(str(r.get("email", "")).lower() for r in mplus.relations.values())
     orders = {}
     for o in mplus.orders.values():
-        relation = mplus.relations.get(o.get("relationNumber"), {})
+        relation = mplus.relations.get(int(o.get("relationNumber") or 0), {})
         orders[str(o.get("extOrderId"))] = {
             "email": str(relation.get("email", "")).lower(),
             "lines": sorted(
@@ -612,9 +608,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-round", type=int, default=2)
     parser.add_argument("--flows", nargs="*", default=list(FLOWS), choices=FLOWS)
     args = parser.parse_args(argv)
-    import bench.crash as this  # the child target must be importable as bench.crash
+    # the child target must be importable by name, not as __main__
+    this = importlib.import_module(__spec__.name if __spec__ else "drills.crash")
 
-    # the fork server imports bench.crash, then its children run it again as __mp_main__
+    # the fork server imports this module, then its children run it again as __mp_main__
     sys.warnoptions.append("ignore::RuntimeWarning:runpy")
 
     ok = True
