@@ -12,14 +12,19 @@ from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from mkmw_flows.flows.common import artifact_key, final_state, publish_report, sync_context
+from mkmw_flows.flows.common import (
+    final_state,
+    publish_plan,
+    publish_report,
+    sync_context,
+)
 from mkmw_flows.sync.orders.feed import FLOW
 from mkmw_flows.sync.orders.reverse import REVERSE_FLOW, run_mplus_to_shop
 from mkmw_flows.sync.orders.run import run_shop_to_mplus
-from mkmw_flows.sync.report import RecordResult, RunReport
+from mkmw_flows.sync.plan_text import orders_plan_markdown
+from mkmw_flows.sync.report import RecordResult
 
 
 class _Box:
@@ -79,7 +84,7 @@ def sync_orders(
             numbers = [int(n) for n in order_numbers] if order_numbers is not None else None
             run_shop_to_mplus(ctx, since=since, order_numbers=numbers, batch=_as_task)
         if dry_run:
-            _publish_plan(ctx.report)
+            publish_plan(ctx.report, orders_plan_markdown(ctx.report))
         summary = publish_report(
             ctx.report,
             calls=ctx.call_counts(),
@@ -87,25 +92,3 @@ def sync_orders(
         )
         logger.info("sync-orders %s (%s): %s", integration, settings.direction, summary["counts"])
         return final_state(ctx.report, summary)
-
-
-def _publish_plan(report: RunReport, limit: int = 300) -> None:
-    """The dry run's plan, field by field (old -> new), as a markdown artifact."""
-    planned = [r for r in report.results if r.changes]
-    lines = [
-        f"# Orders plan for {report.integration} (dry run: nothing was written)",
-        "",
-        f"{len(planned)} orders would be created or changed.",
-    ]
-    for r in planned[:limit]:
-        lines += ["", f"## {r.key}: {r.message}", "", "| field | old | new |", "|---|---|---|"]
-        for c in r.changes:
-            new = str(c.new).replace("|", "/")
-            lines.append(f"| {c.target} | {'' if c.old is None else c.old} | {new} |")
-    if len(planned) > limit:
-        lines.append(f"\n… {len(planned) - limit} more orders")
-    create_markdown_artifact(
-        key=artifact_key(report.integration, report.flow, "plan"),
-        markdown="\n".join(lines),
-        description="orders: what a run would write (dry run)",
-    )
