@@ -19,7 +19,7 @@ import pytest
 
 import mkmw_flows.sync.orders as wing
 from mkmw_emulators.pair import EmulatorPair
-from mkmw_flows.mplus import client as mplus_client
+from mkmw_flows.mplus.operations import orders as mplus_orders
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.keys import CUSTOMER, ORDER
 from mkmw_flows.sync.orders import feed, steps
@@ -46,7 +46,7 @@ class Trace:
         if event == "call" and not self.ended:
             if where == Path(feed.__file__) and code.co_name == "feed_pages":
                 self.events.append("feed")
-            if where == Path(mplus_client.__file__) and code.co_name == "create_order":
+            if where == Path(mplus_orders.__file__) and code.co_name == "create_order":
                 self.events.append("createOrderV3")
             if (
                 where.name == STEPS
