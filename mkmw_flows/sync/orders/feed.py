@@ -217,12 +217,19 @@ def look_up(ctx: SyncContext, orders: list[ShopOrder], latest: dt.datetime | Non
         page.elsewhere = {n for n in numbers if str(n) not in mine}
     taken = [n for n in numbers if n not in page.elsewhere]
     page.latest = latest_change([o for o in orders if o.number in taken], latest)
-    found = ctx.bindings(ORDER).by_shop_keys(map(str, taken))
-    page.bound = {int(k): b for k, b in found.items()}
-    fresh = [n for n in taken if n not in page.bound]
-    if fresh:
-        prefix = ctx.integration.orders.ext_order_id_prefix
-        wanted = {f"{prefix}{n}": n for n in fresh}
-        existing = ctx.mplus.get_orders_by_ext_order_ids(list(wanted))
-        page.found = {wanted[o.ext_order_id]: o for o in existing if o.ext_order_id in wanted}
+    try:
+        found = ctx.bindings(ORDER).by_shop_keys(map(str, taken))
+        page.bound = {int(k): b for k, b in found.items()}
+        fresh = [n for n in taken if n not in page.bound]
+        if fresh:
+            prefix = ctx.integration.orders.ext_order_id_prefix
+            wanted = {f"{prefix}{n}": n for n in fresh}
+            existing = ctx.mplus.get_orders_by_ext_order_ids(list(wanted))
+            page.found = {wanted[o.ext_order_id]: o for o in existing if o.ext_order_id in wanted}
+    except BaseException:
+        # the page never reaches its steps, so nothing else would release what it claimed
+        if page.claimed:
+            owner = claim_owner(ctx.report.run_id)
+            ctx.store.release_claims(ctx.name, FLOW, page.claimed, owner)
+        raise
     return page
