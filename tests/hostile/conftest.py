@@ -2,4 +2,4 @@
 
 import pytest
 
-pytest.register_assert_rewrite("hostile.corpus")
+pytest.register_assert_rewrite("hostile.corpus", "hostile.corpus_kit")

@@ -16,7 +16,7 @@ from mkmw_flows.sync.reasons import EXPLANATIONS, FIXES, Reason
 
 from .helpers import GIFT_10, add_order, again, bind_articles, clear_demo_orders, context
 from .helpers import integration as make_integration
-from .test_rules import only_order, result
+from .rules_helpers import only_order, result
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from drills.soak import fast_context
+from drills.runs import fast_context
 
 from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair

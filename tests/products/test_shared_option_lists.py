@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from drills.soak import fast_context
+from drills.runs import fast_context
 
 from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair

@@ -9,7 +9,10 @@ One module per entity, each a mixin over the shared :class:`BackendState`:
 
 * :mod:`.reference` - branches, VAT/turnover groups, payment/delivery methods, sync markers;
 * :mod:`.stock` - levels, reservations and the stock history;
-* :mod:`.catalog` - products, articles, images, sales prices, custom fields;
+* :mod:`.articles` - products and articles as state, and their test helpers;
+* :mod:`.images` - article images and ``getImages``;
+* :mod:`.article_extras` - article custom fields and sales prices;
+* :mod:`.catalog` - ``getProducts``, ``createProduct`` / ``updateProduct`` over the three above;
 * :mod:`.groups` - article groups;
 * :mod:`.purchasing` - purchase orders (incoming stock) and purchase deliveries;
 * :mod:`.relations` - relations and employees;
