@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -102,7 +103,7 @@ def main() -> None:
             MijnWebwinkelClient(url, token=TOKEN, partner_token=PARTNER, timeout=60) as client,
         ):
             client.stats.reset()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             count = 0
             skus: set[str] = set()
             for article in client.iter_articles(
@@ -112,6 +113,7 @@ def main() -> None:
                 if article.sku:
                     skus.add(article.sku)
             wall = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
     finally:
         if process is not None:
             process.terminate()
@@ -129,6 +131,8 @@ def main() -> None:
     )
     print(f"wall / floor         {wall / floor:.2f}x" if floor else "wall / floor   n/a")
     print(f"throughput           {count / wall:,.0f} articles/s")
+    print(f"client CPU           {cpu:.2f} s ({count / cpu:,.0f} articles per client CPU second)")
+    print(f"load average         {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"peak RSS (client)    {peak_rss_mb():.0f} MB")
     assert count == args.articles, (count, args.articles)
 

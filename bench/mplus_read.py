@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -42,6 +43,16 @@ def current_rss_mb() -> float:
         return pages * resource.getpagesize() / (1024 * 1024)
     except OSError:
         return rss_mb()
+
+
+def child_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a child process has used so far (Linux), else 0."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _serve_forever(articles: int, port: int) -> None:
@@ -116,7 +127,9 @@ def main() -> None:
                 f"seed: {args.articles} articles, emulator up in "
                 f"{time.perf_counter() - started:.2f} s (child process {child.pid})"
             )
+            emulator_cpu = child_cpu_seconds(child.pid or 0)
             result = run(url, args.limit)
+            result["emulator_cpu"] = child_cpu_seconds(child.pid or 0) - emulator_cpu
         finally:
             child.terminate()
             child.join(10)
@@ -131,6 +144,9 @@ def main() -> None:
         f"client CPU: {result['cpu']:.2f} s -> {n / result['cpu']:,.0f} articles/s "
         "per client CPU second (HTTP + XML parse + models)"
     )
+    if "emulator_cpu" in result:
+        print(f"emulator CPU (child process): {result['emulator_cpu']:.2f} s")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"client RSS: {result['rss_first']:.0f} MB after page 1, "
         f"{result['rss_mid']:.0f} MB mid-way, {result['rss_last']:.0f} MB at the end; "
