@@ -55,6 +55,12 @@ def child_cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def open_connections(http: httpx.Client) -> set[int]:
+    """Ids of the connections in an httpx client's pool right now (to count reuse)."""
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    return {id(c) for c in getattr(pool, "connections", [])}
+
+
 def _serve_forever(articles: int, port: int) -> None:
     emulator = create_emulator(str(articles), ident=IDENT, secret=SECRET)
     server = BackgroundServer(emulator.app, port=port).start()
@@ -79,8 +85,10 @@ def run(url: str, limit: int) -> dict[str, float]:
     client = MplusClient(url, IDENT, SECRET)
     articles = products = 0
     samples: list[float] = []
+    connections: set[int] = set()
     started, cpu_started = time.perf_counter(), time.process_time()
     for page in iter_product_pages(client, since=0, limit=limit):
+        connections |= open_connections(client._http)  # noqa: SLF001
         products += len(page.items)
         articles += sum(len(p.articles) for p in page.items)
         if len(samples) < 100:
@@ -89,6 +97,7 @@ def run(url: str, limit: int) -> dict[str, float]:
     client.close()
     return {
         "calls": client.stats.calls("getProducts"),
+        "connections": len(connections),
         "products": products,
         "articles": articles,
         "wall": wall,
@@ -137,7 +146,8 @@ def main() -> None:
     n = result["articles"]
     print(
         f"calls: {result['calls']:.0f} getProducts (the last one empty), "
-        f"{result['products']:.0f} products, {n:.0f} articles"
+        f"{result['products']:.0f} products, {n:.0f} articles, "
+        f"over {result['connections']:.0f} HTTP connection(s) (keep-alive)"
     )
     print(f"wall: {result['wall']:.2f} s -> {n / result['wall']:,.0f} articles/s end to end")
     print(

@@ -34,7 +34,7 @@ from mkmw_flows.mplus.times import mplus_date_to_date, mplus_datetime_to_datetim
 M = TypeVar("M", bound=WireModel)
 
 # what to do with a child element
-_RAW, _TEXT, _INTEGER, _SCALAR, _CENTS, _DATETIME, _DATE, _WRAPPED = range(8)
+_RAW, _TEXT, _INTEGER, _SCALAR, _CENTS, _DATETIME, _DATE, _WRAPPED, _BOOLEAN = range(9)
 
 # tag -> (action, field name or WSDL name, repeated, codec entry, wrapped item plan)
 _Step = tuple[int, str, bool, tuple[str, str, bool, int], Any]
@@ -61,7 +61,9 @@ def _steps(model: type[WireModel], type_name: str) -> dict[str, _Step]:
                     action = _TEXT
                 elif field_kind == "plain" and kind == _INT:
                     action = _INTEGER
-                elif field_kind == "plain" and kind in (_BOOL, _DEC):
+                elif field_kind == "plain" and kind == _BOOL:
+                    action = _BOOLEAN
+                elif field_kind == "plain" and kind == _DEC:
                     action = _SCALAR
                 elif field_kind == "cents" and kind == _INT and not repeated:
                     action = _CENTS
@@ -114,6 +116,14 @@ def read_record(model: type[M], element: Any, type_name: str) -> M:
                 raise CodecError(
                     f"{type_name}.{entry[0]}: not an integer: {child.text!r}"
                 ) from None
+        elif action == _BOOLEAN:
+            text = child.text
+            if text == "true":
+                value = True
+            elif text == "false":
+                value = False
+            else:  # "1", "0", padded text or an error, exactly as the codec reads it
+                value = decode_value(child, entry, type_name)
         elif action == _CENTS:
             try:
                 value = cents_to_decimal(int(child.text))

@@ -82,6 +82,8 @@ class MplusSession:
         retry_wait_max: Backoff cap in seconds.
         throttle: Called before every request (retries included) and may block; the flows
             pass a shared API budget across processes here (the client knows no Prefect).
+        max_connections: Connections kept open and reused (HTTP keep-alive); size it to the
+            calls in flight at once (the product sync writes 8 at a time).
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class MplusSession:
         retry_wait_initial: float = 0.5,
         retry_wait_max: float = 20.0,
         throttle: Callable[[], None] | None = None,
+        max_connections: int = 16,
     ) -> None:
         self.url = url.rstrip("/") + "/"
         self.ident = ident
@@ -111,6 +114,9 @@ class MplusSession:
             verify=verify_tls,
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             transport=transport,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
             headers={
                 "Content-Type": "text/xml; charset=utf-8",
                 "User-Agent": "mkmw-flows/0.1 (+httpx)",
