@@ -1,4 +1,4 @@
-"""Article responses: the live API's odd shapes are normalised by one hook per object."""
+"""Article responses: the live API's odd shapes are normalised into the declared types."""
 
 from __future__ import annotations
 

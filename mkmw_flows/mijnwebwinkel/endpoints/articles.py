@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from mkmw_flows.mijnwebwinkel.models import Article, ArticleInput, ArticlePatch, Count, VariantPatch
 from mkmw_flows.mijnwebwinkel.params import DateLike, body, bool_param, date_filters
 from mkmw_flows.mijnwebwinkel.session import MAX_PAGE_SIZE, ShopSession
-
-#: Validates a whole page in one call (measured: faster than validate_json on the bytes).
-_ARTICLES: TypeAdapter[list[Article]] = TypeAdapter(list[Article])
 
 
 class ArticleEndpoints(ShopSession):
@@ -50,7 +45,7 @@ class ArticleEndpoints(ShopSession):
         if ids is not None:
             params["ids"] = [int(i) for i in ids]
         data = self._request("GET", "/articles", "GET /articles", params=params, retry=True)
-        return _ARTICLES.validate_python(data)
+        return [Article.model_validate(item) for item in data]
 
     def iter_articles(
         self,

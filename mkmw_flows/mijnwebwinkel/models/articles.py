@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from mkmw_flows.mijnwebwinkel.models.common import (
     RequestModel,
@@ -17,11 +17,6 @@ from mkmw_flows.mijnwebwinkel.models.common import (
 )
 from mkmw_flows.mijnwebwinkel.models.lists import ArticleList, ListAttach, Variant, VariantPatch
 
-_PRICE_FIELDS = ("default", "action", "purchase")
-_MAP_FIELDS = ("visible", "invisible")
-_LIST_FIELDS = ("categories", "lists", "variants", "images")
-_OBJECT_FIELDS = ("extra", "price")
-
 
 class ArticlePrice(ResponseModel):
     """Article prices; incl. or excl. VAT per ``Store.prices_include_tax`` (purchase: excl.)."""
@@ -30,18 +25,7 @@ class ArticlePrice(ResponseModel):
     action: Decimal | None = None
     purchase: Decimal | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _blanks(cls, data: Any) -> Any:
-        # One hook per object, not one per field: this runs for every listed article.
-        if isinstance(data, dict):
-            for key in _PRICE_FIELDS:
-                value = data.get(key)
-                if type(value) is str and not value.strip():
-                    return {
-                        k: blank_to_none(v) if k in _PRICE_FIELDS else v for k, v in data.items()
-                    }
-        return data
+    _blank = field_validator("default", "action", "purchase", mode="before")(blank_to_none)
 
 
 class CategoryLink(ResponseModel):
@@ -84,18 +68,10 @@ class ArticleExtra(ResponseModel):
     visible: dict[str, Any] = Field(default_factory=dict)
     invisible: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="before")
+    @field_validator("visible", "invisible", mode="before")
     @classmethod
-    def _maps(cls, data: Any) -> Any:
-        # A non-object map (the live API sends [] for an empty one) becomes {}.
-        if isinstance(data, dict):
-            for key in _MAP_FIELDS:
-                if key in data and type(data[key]) is not dict:
-                    return {
-                        k: {} if k in _MAP_FIELDS and not isinstance(v, dict) else v
-                        for k, v in data.items()
-                    }
-        return data
+    def _maps(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
 
 
 class Article(ResponseModel):
@@ -125,24 +101,15 @@ class Article(ResponseModel):
     variants: list[Variant] = Field(default_factory=list)
     images: list[ArticleImage] = Field(default_factory=list)
 
-    @model_validator(mode="before")
+    @field_validator("categories", "lists", "variants", "images", mode="before")
     @classmethod
-    def _shapes(cls, data: Any) -> Any:
-        # One hook per article instead of one per field (the bulk read lists 100,000):
-        # a lone object or null where a list belongs becomes a list, a non-object
-        # ``extra``/``price`` becomes {}. Only a payload that needs it is copied.
-        if not isinstance(data, dict):
-            return data
-        fixed: dict[str, Any] | None = None
-        for key in _LIST_FIELDS:
-            if key in data and type(data[key]) is not list:
-                fixed = fixed if fixed is not None else dict(data)
-                fixed[key] = as_list(data[key])
-        for key in _OBJECT_FIELDS:
-            if key in data and not isinstance(data[key], dict | ArticlePrice | ArticleExtra):
-                fixed = fixed if fixed is not None else dict(data)
-                fixed[key] = {}
-        return data if fixed is None else fixed
+    def _lists(cls, value: Any) -> Any:
+        return as_list(value)
+
+    @field_validator("extra", "price", mode="before")
+    @classmethod
+    def _objects(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
 
     @property
     def barcode(self) -> str | None:
