@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -34,6 +35,22 @@ TOKEN, PARTNER = "bench-token", "bench-partner"
 def peak_rss_mb() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return usage / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
+def child_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a child process has used so far (Linux), else 0."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def open_connections(http: httpx.Client) -> set[int]:
+    """Ids of the connections in an httpx client's pool right now (to count reuse)."""
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    return {id(c) for c in getattr(pool, "connections", [])}
 
 
 def _child(port: int, articles: int, latency_ms: float, ready: Any) -> None:
@@ -102,16 +119,23 @@ def main() -> None:
             MijnWebwinkelClient(url, token=TOKEN, partner_token=PARTNER, timeout=60) as client,
         ):
             client.stats.reset()
-            started = time.perf_counter()
+            emulator_cpu = child_cpu_seconds(process.pid or 0) if process is not None else 0.0
+            started, cpu_started = time.perf_counter(), time.process_time()
             count = 0
             skus: set[str] = set()
+            connections: set[int] = set()
             for article in client.iter_articles(
                 page_size=args.page_size, concurrency=args.concurrency
             ):
+                if count % args.page_size == 0:
+                    connections |= open_connections(client._http)  # noqa: SLF001
                 count += 1
                 if article.sku:
                     skus.add(article.sku)
             wall = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
+            if process is not None:
+                emulator_cpu = child_cpu_seconds(process.pid or 0) - emulator_cpu
     finally:
         if process is not None:
             process.terminate()
@@ -122,6 +146,7 @@ def main() -> None:
     print(f"emulator             {mode}, seed {args.articles:,} articles in {seeded:.1f} s")
     print(f"articles listed      {count:,} ({len(skus):,} distinct SKUs)")
     print(f"calls                {calls:,}  {client.stats.snapshot()}")
+    print(f"connections          {len(connections)} (keep-alive: reused across the calls)")
     print(f"wall time            {wall:.1f} s")
     print(
         f"floor                {floor:.1f} s  = calls x {args.latency_ms:g} ms / "
@@ -129,6 +154,10 @@ def main() -> None:
     )
     print(f"wall / floor         {wall / floor:.2f}x" if floor else "wall / floor   n/a")
     print(f"throughput           {count / wall:,.0f} articles/s")
+    print(f"client CPU           {cpu:.2f} s ({count / cpu:,.0f} articles per client CPU second)")
+    if process is not None:
+        print(f"emulator CPU         {emulator_cpu:.2f} s (child process)")
+    print(f"load average         {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"peak RSS (client)    {peak_rss_mb():.0f} MB")
     assert count == args.articles, (count, args.articles)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -44,6 +45,22 @@ def current_rss_mb() -> float:
         return rss_mb()
 
 
+def child_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a child process has used so far (Linux), else 0."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def open_connections(http: httpx.Client) -> set[int]:
+    """Ids of the connections in an httpx client's pool right now (to count reuse)."""
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    return {id(c) for c in getattr(pool, "connections", [])}
+
+
 def _serve_forever(articles: int, port: int) -> None:
     emulator = create_emulator(str(articles), ident=IDENT, secret=SECRET)
     server = BackgroundServer(emulator.app, port=port).start()
@@ -68,8 +85,10 @@ def run(url: str, limit: int) -> dict[str, float]:
     client = MplusClient(url, IDENT, SECRET)
     articles = products = 0
     samples: list[float] = []
+    connections: set[int] = set()
     started, cpu_started = time.perf_counter(), time.process_time()
     for page in iter_product_pages(client, since=0, limit=limit):
+        connections |= open_connections(client._http)  # noqa: SLF001
         products += len(page.items)
         articles += sum(len(p.articles) for p in page.items)
         if len(samples) < 100:
@@ -78,6 +97,7 @@ def run(url: str, limit: int) -> dict[str, float]:
     client.close()
     return {
         "calls": client.stats.calls("getProducts"),
+        "connections": len(connections),
         "products": products,
         "articles": articles,
         "wall": wall,
@@ -116,7 +136,9 @@ def main() -> None:
                 f"seed: {args.articles} articles, emulator up in "
                 f"{time.perf_counter() - started:.2f} s (child process {child.pid})"
             )
+            emulator_cpu = child_cpu_seconds(child.pid or 0)
             result = run(url, args.limit)
+            result["emulator_cpu"] = child_cpu_seconds(child.pid or 0) - emulator_cpu
         finally:
             child.terminate()
             child.join(10)
@@ -124,13 +146,17 @@ def main() -> None:
     n = result["articles"]
     print(
         f"calls: {result['calls']:.0f} getProducts (the last one empty), "
-        f"{result['products']:.0f} products, {n:.0f} articles"
+        f"{result['products']:.0f} products, {n:.0f} articles, "
+        f"over {result['connections']:.0f} HTTP connection(s) (keep-alive)"
     )
     print(f"wall: {result['wall']:.2f} s -> {n / result['wall']:,.0f} articles/s end to end")
     print(
         f"client CPU: {result['cpu']:.2f} s -> {n / result['cpu']:,.0f} articles/s "
         "per client CPU second (HTTP + XML parse + models)"
     )
+    if "emulator_cpu" in result:
+        print(f"emulator CPU (child process): {result['emulator_cpu']:.2f} s")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"client RSS: {result['rss_first']:.0f} MB after page 1, "
         f"{result['rss_mid']:.0f} MB mid-way, {result['rss_last']:.0f} MB at the end; "

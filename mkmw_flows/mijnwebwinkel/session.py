@@ -224,12 +224,14 @@ class ShopSession:
                     operation=operation,
                     secrets=self._secrets,
                 ) from None
-            elapsed = (time.perf_counter() - started) * 1000
-            logger.debug(
-                self._scrub(
-                    f"{method} {response.request.url} -> {response.status_code} ({elapsed:.0f} ms)"
+            if logger.isEnabledFor(logging.DEBUG):  # scrubbing the URL costs; only when logged
+                elapsed = (time.perf_counter() - started) * 1000
+                logger.debug(
+                    self._scrub(
+                        f"{method} {response.request.url} -> {response.status_code} "
+                        f"({elapsed:.0f} ms)"
+                    )
                 )
-            )
             if response.status_code >= 400:
                 raise self._error(response, operation)
             if not response.content:

@@ -224,7 +224,7 @@ _DATE_STRUCTS = frozenset({"SoapMplusDateTime", "SoapMplusDate"})
 _QLEN = len(_Q)
 
 
-def _date_struct(element: Any) -> dict[str, Any]:
+def date_struct(element: Any) -> dict[str, Any]:
     """Fast path for SoapMplusDate/SoapMplusDateTime: all ints except the ``isdst`` boolean."""
     texts = [child.text for child in element]
     if len(texts) == 8:  # SoapMplusDateTime: every element required, in sequence order
@@ -249,6 +249,38 @@ def _date_struct(element: Any) -> dict[str, Any]:
         except ValueError:
             raise CodecError(f"date field {local}: not an integer: {text!r}") from None
     return value
+
+
+def decode_value(
+    child: Any, entry: tuple[str, str, bool, int], type_name: str, strict: bool = False
+) -> Any:
+    """Read one child element by its decode-plan entry (see :func:`decode_plan`).
+
+    Raises:
+        CodecError: On a malformed value or, when strict, an unknown nested element.
+    """
+    name, ftype, _repeated, kind = entry
+    if kind == _STR:
+        return child.text or ""
+    if kind == _COMPLEX:
+        if ftype in _DATE_STRUCTS and not strict:
+            return date_struct(child)
+        return decode(child, ftype, strict=strict)
+    if kind == _INT:
+        try:
+            return int(child.text)
+        except (TypeError, ValueError):
+            raise CodecError(f"{type_name}.{name}: not an integer: {child.text!r}") from None
+    return _convert(child.text, ftype, f"{type_name}.{name}")
+
+
+def decode_plan(type_name: str) -> dict[str, tuple[str, str, bool, int]]:
+    """The children of complex type `type_name` by tag (qualified and bare).
+
+    Returns:
+        Tag -> (WSDL element name, type, repeated, scalar kind).
+    """
+    return _plan(type_name)
 
 
 def decode(element: Any, type_name: str, *, strict: bool = False) -> dict[str, Any]:
@@ -277,18 +309,8 @@ def decode(element: Any, type_name: str, *, strict: bool = False) -> dict[str, A
         name, ftype, repeated, kind = entry
         if kind == _STR:
             value: Any = child.text or ""
-        elif kind == _COMPLEX:
-            if ftype in _DATE_STRUCTS and not strict:
-                value = _date_struct(child)
-            else:
-                value = decode(child, ftype, strict=strict)
-        elif kind == _INT:
-            try:
-                value = int(child.text)
-            except (TypeError, ValueError):
-                raise CodecError(f"{type_name}.{name}: not an integer: {child.text!r}") from None
         else:
-            value = _convert(child.text, ftype, f"{type_name}.{name}")
+            value = decode_value(child, entry, type_name, strict)
         if repeated:
             bucket = result.get(name)
             if bucket is None:

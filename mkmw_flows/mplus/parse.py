@@ -6,7 +6,8 @@ document that carries a DOCTYPE at all is rejected (SOAP 1.1 forbids DTDs in mes
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -19,6 +20,7 @@ from mkmw_flows.mplus.errors import (
 )
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+T = TypeVar("T")
 _BODY = f"{{{SOAP_ENV}}}Body"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 
@@ -106,6 +108,39 @@ def parse_response(
         MplusServerFault: On a ``Server*`` SOAP fault.
         MplusProtocolError: On unsafe, malformed or unexpected XML.
     """
+    type_name = element_type(response_element(operation))
+    return read_response(
+        content, operation, lambda child: decode(child, type_name), request_id=request_id
+    )
+
+
+def read_response(
+    content: bytes,
+    operation: str,
+    reader: Callable[[Any], T],
+    *,
+    request_id: str | None = None,
+) -> T:
+    """Parse the response of `operation` safely and hand its response element to `reader`.
+
+    The hot reads use this to build typed records straight from the element
+    (:mod:`mkmw_flows.mplus.records`) instead of going through a dict first.
+
+    Args:
+        content: The HTTP response body.
+        operation: The operation that was called.
+        reader: Reads the (checked) response element; may raise ``CodecError``.
+        request_id: The call's ``X-Request-Id`` (for error context).
+
+    Returns:
+        What `reader` returns.
+
+    Raises:
+        MplusClientFault: On a ``Client*`` SOAP fault.
+        MplusServerFault: On a ``Server*`` SOAP fault.
+        MplusProtocolError: On unsafe, malformed or unexpected XML, or a value that does
+            not fit the schema.
+    """
     context = {"operation": operation, "request_id": request_id}
     root = parse_document(content)
     child = body_child(root)
@@ -115,6 +150,6 @@ def parse_response(
     if child.tag != f"{{{NS}}}{expected}":
         raise MplusProtocolError(f"expected {expected}, got {child.tag}", **context)
     try:
-        return decode(child, element_type(expected))
+        return reader(child)
     except CodecError as exc:
         raise MplusProtocolError(str(exc), **context) from None

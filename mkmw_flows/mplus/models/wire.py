@@ -116,6 +116,11 @@ class WireModel(BaseModel):
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> Self:
         """Build the model from a decoded wire dict (WSDL element names)."""
+        return cls.model_validate(cls.wire_values(raw))
+
+    @classmethod
+    def wire_values(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        """The field values (not yet validated) a decoded wire dict holds."""
         plain, special = cls._wire_keys()
         values: dict[str, Any] = {plain[k]: v for k, v in raw.items() if k in plain}
         for key in special.keys() & raw.keys():
@@ -145,7 +150,7 @@ class WireModel(BaseModel):
                 elif kind == "models":
                     sub = _model(model)
                     values[name] = [sub.from_wire(v) for v in value]
-        return cls.model_validate(values)
+        return values
 
     def to_wire(self) -> dict[str, Any]:
         """Return the wire dict (WSDL element names), leaving out unset (None) fields."""

@@ -11,6 +11,7 @@ from mkmw_flows.mplus.models import (
     Product,
     UpdateProductResult,
 )
+from mkmw_flows.mplus.records import read_records
 from mkmw_flows.mplus.session import MplusSession, optional_list, text_list
 
 
@@ -58,8 +59,13 @@ class CatalogOperations(MplusSession):
             "syncMarkerLimit": sync_marker_limit if sync_marker is not None else None,
             "productNumbers": optional_list(product_numbers),
         }
-        raw = self.call("getProducts", {"request": request})
-        return [Product.from_wire(p) for p in raw.get("productList", {}).get("product", [])]
+        return self.call_read(
+            "getProducts",
+            {"request": request},
+            lambda response: read_records(
+                Product, response, "GetProductsResponse", ("productList", "product")
+            ),
+        )
 
     def create_product(self, product: Product) -> CreateProductResult:
         """Create a product with its articles (not retried: look up by article number first).
