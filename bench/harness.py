@@ -30,6 +30,9 @@ peak so far).
             run(block)
         calls = emu.counters()
         print(calls.mplus_total, calls.shop_total, m.wall, m.cpu, m.peak_rss_mb)
+
+Control operations live in ``bench/emulator_ops.py`` (it imports nothing of the product, so the
+child stays light); add one there when a scenario needs a new change between runs.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import functools
 import multiprocessing
 import resource
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -275,6 +279,7 @@ class Emulators:
         self._process = process
         self._conn = conn
         self._credentials: dict[str, Any] = hello["credentials"]
+        self._lock = threading.Lock()  # one request and its answer at a time on the pipe
         self.setup_result: Any = hello["setup"]
 
     @property
@@ -299,8 +304,9 @@ class Emulators:
     def _request(
         self, command: str, fn: Any = None, args: Any = (), timeout: float = CALL_TIMEOUT
     ) -> Any:
-        self._conn.send((command, fn, args))
-        return _receive(self._conn, self._process, timeout)
+        with self._lock:
+            self._conn.send((command, fn, args))
+            return _receive(self._conn, self._process, timeout)
 
     def counters(self, *, reset: bool = True) -> Counters:
         """Calls and writes per operation since the last reset; reset them unless told not to."""
