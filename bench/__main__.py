@@ -8,8 +8,8 @@ Scenarios (each in its own process, so each one's peak RSS is its own): ``calibr
 sold), ``orders`` (1,000 orders), all at 20 ms emulated latency, and ``prefect-overhead``
 (the flows against their plain sync functions). The emulators run in a child process of each
 scenario (``bench/harness.py``), so a run's CPU time and peak RSS are the product's own.
-``--quick`` runs small sizes for a smoke
-check. Not part of ``make test``; ``make bench`` and ``mkmw bench`` run this.
+``--quick`` runs small sizes for a smoke check. Not part of ``make test``; ``make bench`` and
+``mkmw bench`` run this.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ both sides, MplusKASSA calls per order for a returning and for a new customer, s
 order, wall time, the flow's CPU time and peak RSS, and duplicates (MplusKASSA orders per
 extOrderId, relations per e-mail; both must be 0).
 
-    .venv/bin/python bench/orders.py [--orders 1000] [--returning 0.3] [--latency-ms 20]
+    .venv/bin/python -m bench.orders [--orders 1000] [--returning 0.3] [--latency-ms 20]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ changes, and a rerun after the prices of 1% of the products changed in MplusKASS
 shop and MplusKASSA writes against the minimum needed, reads, wall time, CPU time and peak RSS
 of this process.
 
-    .venv/bin/python bench/products.py [--articles 10000] [--changed 0.01] [--latency-ms 20]
+    .venv/bin/python -m bench.products [--articles 10000] [--changed 0.01] [--latency-ms 20]
         [--images]
 
 With ``--images`` every product gets a picture on its first article and ``sync_images`` is

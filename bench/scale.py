@@ -13,7 +13,7 @@ and peak RSS. Plain sync
 functions, no Prefect server; the Prefect API budget is measured by tests/scale (it needs
 a PostgreSQL-backed server).
 
-    .venv/bin/python bench/scale.py [--orders 300] [--latency-ms 20] [--database-url URL]
+    .venv/bin/python -m bench.scale [--orders 300] [--latency-ms 20] [--database-url URL]
 """
 
 from __future__ import annotations
