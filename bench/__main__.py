@@ -6,8 +6,10 @@ Scenarios (each in its own process, so each one's peak RSS is its own): ``calibr
 (what one call costs on this machine, with and without the emulated latency), ``products``
 (10,000 articles: first sync, no-change rerun, 1% repriced), ``stock`` (100,000 articles, 1%
 sold), ``orders`` (1,000 orders), all at 20 ms emulated latency, and ``prefect-overhead``
-(the flows against their plain sync functions). ``--quick`` runs small sizes for a smoke
-check. Not part of ``make test``; ``make bench`` and ``mkmw bench`` run this.
+(the flows against their plain sync functions). The emulators run in a child process of each
+scenario (``bench/harness.py``), so a run's CPU time and peak RSS are the product's own.
+``--quick`` runs small sizes for a smoke check. Not part of ``make test``; ``make bench`` and
+``mkmw bench`` run this.
 """
 
 from __future__ import annotations

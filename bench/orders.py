@@ -1,35 +1,31 @@
 """Benchmark: the orders flow (shop -> MplusKASSA) over 1,000 shop orders at 20 ms latency.
 
-Both emulators are served in this process on 127.0.0.1 ports with 20 ms latency per request
-(the emulators' threads are in the RSS figure). The shop holds 1,000 new orders: 30% from
-returning customers (imported before, so a customer binding exists) and 70% from new ones,
-some companies, a third with a shipping line, all paid with iDEAL, lines on gift-card and
-grocery articles linked by ``article`` bindings (written straight into the store: this is a
-benchmark of the orders flow, not of the products flow). The shop status is written back on
-import ("imported" -> 1).
+Both emulators are served from a child process (``bench/harness.py``) on 127.0.0.1 ports with 20
+ms latency per request, so the CPU time and RSS printed are the flow's own. The shop holds 1,000
+new orders: 30% from returning customers (imported before, so a customer binding exists) and 70%
+from new ones, some companies, a third with a shipping line, all paid with iDEAL, lines on
+gift-card and grocery articles linked by ``article`` bindings (written straight into the store:
+this is a benchmark of the orders flow, not of the products flow). The shop status is written
+back on import ("imported" -> 1).
 
 The run uses the plain sync functions (no Prefect server). Printed: calls per operation on
 both sides, MplusKASSA calls per order for a returning and for a new customer, shop calls per
-order, wall time, peak RSS and duplicates (MplusKASSA orders per extOrderId, relations per
-e-mail; both must be 0).
+order, wall time, the flow's CPU time and peak RSS, and duplicates (MplusKASSA orders per
+extOrderId, relations per e-mail; both must be 0).
 
-    .venv/bin/python bench/orders.py [--orders 1000] [--returning 0.3] [--latency-ms 20]
+    .venv/bin/python -m bench.orders [--orders 1000] [--returning 0.3] [--latency-ms 20]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
-import time
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from mkmw_emulators.core.faults import FaultConfig
-from mkmw_emulators.mijnwebwinkel.backend import Address
-from mkmw_emulators.pair import EmulatorPair
+from bench import emulator_ops
+from bench.harness import emulators, measured
 from mkmw_flows.blocks import Integration
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.context import SyncContext
@@ -38,7 +34,6 @@ from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.report import RunReport
 
 NAME = "bench"
-GIFT_CARDS = (1025, 1026, 1027)  # SKUs 20033-20035, stock not managed
 SETTINGS: dict[str, Any] = {
     "vat_codes": [
         {"rate": 21, "vat_code": 1},
@@ -53,10 +48,6 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def context(block: Integration, store: StateStore) -> SyncContext:
     return SyncContext(
         name=NAME,
@@ -68,40 +59,12 @@ def context(block: Integration, store: StateStore) -> SyncContext:
     )
 
 
-def bind_articles(pair: EmulatorPair, store: StateStore) -> None:
-    info = pair.shop.seed_info
-    assert info is not None
+def bind_articles(store: StateStore, rows: list[tuple[str, str]]) -> None:
+    """Write an ``article`` binding per (MplusKASSA number, shop article id) of `rows`
+    (``emulator_ops.orders_setup``), standing in for the products flow."""
     with store.transaction() as tx:
-        for number, (article_id, variant_id) in info.article_for_number.items():
-            if variant_id is None:
-                tx.put_binding(NAME, ARTICLE, mplus_key=str(number), shop_key=str(article_id))
-
-
-def add_orders(pair: EmulatorPair, customers: list[int], start: int) -> None:
-    backend = pair.shop.backend
-    for offset, customer in enumerate(customers):
-        i = start + offset
-        address = Address(
-            name=f"Klant {customer}",
-            zipcode=f"{1000 + customer % 8999}AB",
-            street="Kerkstraat",
-            number=str(customer % 200 + 1),
-            city="Utrecht",
-            country_code="NL",
-            company=f"Firma {customer}" if customer % 5 == 0 else "",
-        )
-        order = backend.add_order(
-            email=f"klant{customer}@example.nl",
-            invoice=address,
-            lines=[
-                {"type": "article", "article_id": GIFT_CARDS[i % 3], "quantity": 1 + i % 2},
-                {"type": "article", "article_id": GIFT_CARDS[(i + 1) % 3], "quantity": 1},
-            ],
-            shipping_method_id="2273" if i % 3 == 0 else None,
-            payment=("mollie", "ideal"),
-            status=3,
-        )
-        assert order.number
+        for number, article_id in rows:
+            tx.put_binding(NAME, ARTICLE, mplus_key=number, shop_key=article_id)
 
 
 def calls(stats: Any) -> dict[str, int]:
@@ -115,39 +78,32 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
     returning = int(args.orders * args.returning)
-    latency = FaultConfig(latency_ms=args.latency_ms)
-    with EmulatorPair(mplus_faults=latency, shop_faults=latency) as pair:
-        pair.shop.backend.orders.clear()
+    with emulators(latency_ms=args.latency_ms, setup=emulator_ops.orders_setup) as emu:
         workdir = Path(tempfile.mkdtemp(prefix="mkmw-bench-orders-"))
-        fields = pair.credentials()
+        fields = emu.credentials()
         fields["state_database_url"] = str(workdir / "state.db")
         fields["orders"] = SETTINGS
         block = Integration(**fields)
         store = StateStore(block.state_database_url)
-        bind_articles(pair, store)
+        bind_articles(store, emu.setup_result)
 
         # warm-up (not measured): the returning customers' earlier orders
-        add_orders(pair, list(range(returning)), 0)
+        emu.call(emulator_ops.add_orders, list(range(returning)), 0)
         run_shop_to_mplus(context(block, store))
-        pair.mplus.counters.reset()
-        pair.shop.counters.reset()
 
         new = list(range(100000, 100000 + args.orders - returning))
         mixed = [c for pair_ in zip(range(returning), new, strict=False) for c in pair_]
         mixed += new[returning:]
-        add_orders(pair, mixed, returning)
+        emu.call(emulator_ops.add_orders, mixed, returning)
+        emu.reset()
 
         ctx = context(block, store)
-        started = time.perf_counter()
-        run_shop_to_mplus(ctx)
-        wall = time.perf_counter() - started
+        with measured() as m:
+            run_shop_to_mplus(ctx)
+        wall = m.wall
         outcomes = ctx.report.counts()
         mplus_calls, shop_calls = calls(ctx.mplus.stats), calls(ctx.shop.stats)
-
-        ext = Counter(o.get("extOrderId") for o in pair.mplus.backend.orders.values())
-        emails = Counter(r.get("email") for r in pair.mplus.backend.relations.values())
-        duplicate_orders = sum(n - 1 for n in ext.values() if n > 1)
-        duplicate_relations = sum(n - 1 for e, n in emails.items() if e and n > 1)
+        found = emu.call(emulator_ops.duplicates)
 
         n = args.orders
         customer_ops = {"findRelationV2", "createRelation", "updateRelation"}
@@ -173,8 +129,8 @@ def main() -> None:
             f"(of which {shop_calls.get('PATCH /orders/{number}', 0) / n:.2f} status write-back)"
         )
         print(f"  wall time: {wall:.1f} s ({wall / n * 1000:.0f} ms per order)")
-        print(f"  peak RSS: {peak_rss_mb():.0f} MB (emulators included)")
-        print(f"  duplicates: orders {duplicate_orders}, relations {duplicate_relations}")
+        print(f"  CPU of this process: {m.cpu:.1f} s; peak RSS in the run: {m.peak_rss_mb:.0f} MB")
+        print(f"  duplicates: orders {found['orders']}, relations {found['relations']}")
         store.close()
         ctx.close()
 

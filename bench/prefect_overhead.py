@@ -1,7 +1,7 @@
 """Benchmark: what Prefect adds to a sync run, per flow.
 
 The same scenario runs on identical fresh emulator pairs (20 ms latency per request, served
-from threads of this process) three times:
+from a child process, ``bench/harness.py``) three times:
 
 1. **plain**: the sync functions the flow calls, called directly (no Prefect at all);
 2. **flow**: the real Prefect flow (``sync-products``, ``sync-stock``, ``sync-orders``) with
@@ -33,7 +33,6 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import random  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -42,9 +41,9 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+from bench import emulator_ops  # noqa: E402
+from bench.harness import Emulators, emulators  # noqa: E402
 from bench.report import overhead_table, peak_rss_mb  # noqa: E402
-from mkmw_emulators.core.faults import FaultConfig  # noqa: E402
-from mkmw_emulators.pair import EmulatorPair  # noqa: E402
 from mkmw_flows.blocks import Integration  # noqa: E402
 from mkmw_flows.state import StateStore  # noqa: E402
 from mkmw_flows.sync.context import SyncContext  # noqa: E402
@@ -56,11 +55,22 @@ VARIANTS = ("plain", "flow", "flow_no_heartbeat")
 
 @dataclass
 class Prepared:
-    """One fresh emulator pair and an Integration pointing at it, ready for one run."""
+    """Fresh emulators (in a child process) and an Integration pointing at them, for one run."""
 
-    pair: EmulatorPair
+    stack: ExitStack
     block: Integration
     check: Callable[[dict[str, int]], str]
+
+
+def _emulators(
+    mplus_seed: str = "demo",
+    shop_seed: str = "demo",
+    setup: Callable[..., Any] | None = None,
+) -> tuple[ExitStack, Emulators]:
+    """Both emulators in a child process at the benchmark latency; close the stack to stop."""
+    stack = ExitStack()
+    emu = stack.enter_context(emulators(mplus_seed, shop_seed, latency_ms=LATENCY_MS, setup=setup))
+    return stack, emu
 
 
 def _context(block: Integration, name: str, flow: str) -> SyncContext:
@@ -79,25 +89,18 @@ def _state_url() -> str:
     return f"{tempfile.mkdtemp(prefix='mkmw-bench-overhead-')}/state.db"
 
 
-def _faults() -> FaultConfig:
-    return FaultConfig(latency_ms=LATENCY_MS)
-
-
 # ---- products ------------------------------------------------------------------------------
 
 
 def prepare_products(articles: int) -> Prepared:
     """An MplusKASSA seed of `articles` articles and an empty shop with two option lists."""
-    pair = EmulatorPair(str(articles), "empty", mplus_faults=_faults(), shop_faults=_faults())
-    lists = {
-        "Kleur": pair.shop.backend.create_list("Kleur").id,
-        "Maat": pair.shop.backend.create_list("Maat").id,
-    }
-    pair.start()
+    stack, emu = _emulators(str(articles), "empty", emulator_ops.products_setup)
     block = Integration(
-        **pair.credentials(), state_database_url=_state_url(), products={"option_lists": lists}
+        **emu.credentials(),
+        state_database_url=_state_url(),
+        products={"option_lists": emu.setup_result["lists"]},
     )
-    return Prepared(pair, block, lambda counts: f"created {counts.get('created', 0)}")
+    return Prepared(stack, block, lambda counts: f"created {counts.get('created', 0)}")
 
 
 def plain_products(block: Integration, name: str) -> dict[str, int]:
@@ -129,26 +132,20 @@ def flow_products(name: str) -> Any:
 
 def prepare_stock(articles: int, changed: float) -> Prepared:
     """A shop mirroring `articles` MplusKASSA articles, bound, then `changed` of them sold."""
-    from bench.stock import _mirror_shop, seed_bindings
+    from bench.stock import seed_bindings
     from mkmw_flows.sync.stock.feed import CURSOR
 
-    pair = EmulatorPair(str(articles), "empty", mplus_faults=_faults(), shop_faults=_faults())
-    rows = _mirror_shop(pair)
-    pair.start()
-    block = Integration(**pair.credentials(), state_database_url=_state_url())
+    stack, emu = _emulators(str(articles), "empty", emulator_ops.stock_setup)
+    block = Integration(**emu.credentials(), state_database_url=_state_url())
     store = StateStore(block.state_database_url)
-    backend = pair.mplus.backend
-    seed_bindings(store, rows, backend.counters["stock"])
+    seed_bindings(store, emu.setup_result["rows"], emu.setup_result["head"])
     # bench.stock seeds under its own integration name; the runs use that name too
     assert store.get_cursor("bench", CURSOR) is not None
     store.close()
     count = max(1, int(articles * changed))
-    rng = random.Random(7)
-    candidates = [n for (b, n), level in backend.stock.items() if b == 1 and level["free"] >= 1]
-    for number in sorted(rng.sample(candidates, count)):
-        backend.sell(number, 1, branch=1)
+    emu.call(emulator_ops.sell, count, 7)
     return Prepared(
-        pair,
+        stack,
         block,
         lambda counts: f"updated {counts.get('updated', 0)} of {count} sold",
     )
@@ -179,17 +176,15 @@ def flow_stock(name: str) -> Any:
 
 def prepare_orders(count: int) -> Prepared:
     """The demo seeds without shop orders, then `count` new orders from new customers."""
-    from bench.orders import SETTINGS, add_orders, bind_articles
+    from bench.orders import SETTINGS, bind_articles
 
-    pair = EmulatorPair(mplus_faults=_faults(), shop_faults=_faults())
-    pair.shop.backend.orders.clear()
-    pair.start()
-    block = Integration(**pair.credentials(), state_database_url=_state_url(), orders=SETTINGS)
+    stack, emu = _emulators(setup=emulator_ops.orders_setup)
+    block = Integration(**emu.credentials(), state_database_url=_state_url(), orders=SETTINGS)
     store = StateStore(block.state_database_url)
-    bind_articles(pair, store)  # under the name "bench", like the other scenarios
+    bind_articles(store, emu.setup_result)  # under the name "bench", like the other scenarios
     store.close()
-    add_orders(pair, list(range(100_000, 100_000 + count)), 0)
-    return Prepared(pair, block, lambda counts: f"created {counts.get('created', 0)} of {count}")
+    emu.call(emulator_ops.add_orders, list(range(100_000, 100_000 + count)), 0)
+    return Prepared(stack, block, lambda counts: f"created {counts.get('created', 0)} of {count}")
 
 
 def plain_orders(block: Integration, name: str) -> dict[str, int]:
@@ -266,7 +261,7 @@ def run_variant(
         tasks = _task_runs(state.state_details.flow_run_id)
         return wall, prepared.check(summary["counts"]), tasks
     finally:
-        prepared.pair.stop()
+        prepared.stack.close()
 
 
 def measure(
@@ -357,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         "title": "Prefect overhead: the flow against its plain sync functions",
         "setup": (
             "The same scenario on identical fresh emulator pairs (20 ms latency per request, "
-            "emulators in threads of the measuring process), once through the plain sync "
+            "emulators in a child process), once through the plain sync "
             "functions the flow calls and once through the real flow against a running "
             "Prefect server. Products: `sync_categories` + `ProductSync.batches()` / "
             "`run_page()` / `finish()`; stock: `sync_stock` (read_stock, then run_stock_page "

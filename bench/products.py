@@ -1,12 +1,13 @@
 """Benchmark: the products flow over 10,000 MplusKASSA articles (about 2,300 products).
 
-Both emulators are served on 127.0.0.1 ports with 20 ms latency per request (in this process,
-so peak RSS includes both emulators' state). Three runs of the plain sync functions (no
-Prefect server): the first sync into an empty shop, a rerun with no changes, and a rerun after
-the prices of 1% of the products changed in MplusKASSA. For each: shop and MplusKASSA writes
-against the minimum needed, reads, wall time and peak RSS.
+Both emulators are served from a child process (``bench/harness.py``) on 127.0.0.1 ports with 20
+ms latency per request, so the CPU time and peak RSS printed are the flow's own. Three runs of
+the plain sync functions (no Prefect server): the first sync into an empty shop, a rerun with no
+changes, and a rerun after the prices of 1% of the products changed in MplusKASSA. For each:
+shop and MplusKASSA writes against the minimum needed, reads, wall time, CPU time and peak RSS
+of this process.
 
-    .venv/bin/python bench/products.py [--articles 10000] [--changed 0.01] [--latency-ms 20]
+    .venv/bin/python -m bench.products [--articles 10000] [--changed 0.01] [--latency-ms 20]
         [--images]
 
 With ``--images`` every product gets a picture on its first article and ``sync_images`` is
@@ -17,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import tempfile
 import time
-from decimal import Decimal
 from typing import Any
 
-from mkmw_emulators.core.faults import FaultConfig
-from mkmw_emulators.pair import EmulatorPair
+from bench import emulator_ops
+from bench.harness import Emulators, Measured, emulators, measured
 from mkmw_flows.blocks import Integration
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.context import SyncContext
@@ -33,11 +32,6 @@ from mkmw_flows.sync.products.run import ProductSync
 from mkmw_flows.sync.report import RunReport
 
 NAME = "bench"
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(block: Integration) -> tuple[RunReport, float]:
@@ -62,20 +56,27 @@ def run(block: Integration) -> tuple[RunReport, float]:
     return ctx.report, time.perf_counter() - start
 
 
-def show(label: str, pair: EmulatorPair, report: RunReport, seconds: float, minimum: int) -> None:
-    """Print one run's figures."""
-    shop_writes = sum(pair.shop.counters.writes.values())
-    mplus_writes = sum(pair.mplus.counters.writes.values())
-    shop_reads = pair.shop.counters.total_calls - shop_writes
-    mplus_reads = sum(pair.mplus.counters.calls.values()) - mplus_writes
+def show(label: str, emu: Emulators, report: RunReport, m: Measured, minimum: int) -> None:
+    """Print one run's figures (and reset the emulators' counters)."""
+    calls = emu.counters()
+    shop_writes, mplus_writes = calls.shop_write_total, calls.mplus_write_total
     print(f"\n== {label}")
     print(f"records: {report.counts()}")
     print(f"shop writes {shop_writes} (minimum {minimum}); MplusKASSA writes {mplus_writes}")
-    print(f"  by endpoint: {dict(pair.shop.counters.writes)}")
-    print(f"reads: shop {shop_reads}, MplusKASSA {mplus_reads} {dict(pair.mplus.counters.calls)}")
-    print(f"wall {seconds:.1f} s; peak RSS {peak_rss_mb():.0f} MB")
-    pair.shop.counters.reset()
-    pair.mplus.counters.reset()
+    print(f"  by endpoint: {calls.shop_writes}")
+    print(
+        f"reads: shop {calls.shop_total - shop_writes}, MplusKASSA "
+        f"{calls.mplus_total - mplus_writes} {calls.mplus_calls}"
+    )
+    print(f"wall {m.wall:.1f} s; CPU {m.cpu:.1f} s; peak RSS during the run {m.peak_rss_mb:.0f} MB")
+
+
+def measure(block: Integration) -> tuple[RunReport, Measured]:
+    """One run, with the CPU time and peak RSS of this process during it."""
+    with measured() as m:
+        report, seconds = run(block)
+    m.wall = seconds
+    return report, m
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -86,51 +87,40 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--images", action="store_true", help="images on, one per product")
     args = parser.parse_args(argv)
-    latency = FaultConfig(latency_ms=args.latency_ms)
-    with EmulatorPair(
-        str(args.articles), "empty", mplus_faults=latency, shop_faults=latency
-    ) as pair:
-        mplus = pair.mplus.backend
-        lists = {
-            "Kleur": pair.shop.backend.create_list("Kleur").id,
-            "Maat": pair.shop.backend.create_list("Maat").id,
-        }
-        fields: dict[str, Any] = pair.credentials()
+    with emulators(
+        str(args.articles),
+        "empty",
+        latency_ms=args.latency_ms,
+        setup=emulator_ops.products_setup,
+        setup_args=(args.images,),
+    ) as emu:
+        catalogue = emu.setup_result
+        lists = catalogue["lists"]
+        fields: dict[str, Any] = emu.credentials()
         fields["state_database_url"] = f"{tempfile.mkdtemp(prefix='mkmw-bench-')}/state.db"
         fields["products"] = {"option_lists": lists, "sync_images": args.images}
         block = Integration(**fields)
-        webshop = [
-            n
-            for n, articles in mplus.product_articles.items()
-            if any(mplus.articles[a].get("webshop") for a in articles)
-        ]
-        if args.images:
-            for number, articles in mplus.product_articles.items():
-                mplus.set_image(articles[0], f"p{number}.jpg")
+        webshop: list[int] = catalogue["webshop"]
         print(
-            f"{len(mplus.articles)} articles in {len(mplus.products)} products "
-            f"({len(webshop)} for the webshop), {args.latency_ms} ms latency per request"
+            f"{catalogue['articles']} articles in {catalogue['products']} products "
+            f"({len(webshop)} for the webshop), {args.latency_ms} ms latency per request, "
+            f"emulators in child process {emu.pid}"
         )
         # minimum: one POST per webshop product, one per category, one per option list
-        report, seconds = run(block)
-        show("first sync", pair, report, seconds, len(webshop) + len(mplus.groups) + len(lists))
-        report, seconds = run(block)
-        show("rerun, nothing changed", pair, report, seconds, 0)
+        report, m = measure(block)
+        show("first sync", emu, report, m, len(webshop) + catalogue["groups"] + len(lists))
+        report, m = measure(block)
+        show("rerun, nothing changed", emu, report, m, 0)
         rng = random.Random(5)
         changed = rng.sample(webshop, max(1, int(len(webshop) * args.changed)))
-        for number in changed:
-            for article in mplus.product_articles[number]:
-                price = Decimal(mplus.articles[article]["priceIncl"]) / 100 + Decimal("1.00")
-                mplus.set_price(article, price)
-            if args.images:
-                mplus.set_image(mplus.product_articles[number][0], f"p{number}-new.jpg")
-        touched = sum(len(mplus.product_articles[n]) for n in changed)
-        report, seconds = run(block)
+        touched = emu.call(emulator_ops.reprice, changed, args.images)
+        emu.reset()
+        report, m = measure(block)
         show(
             f"rerun, {len(changed)} products ({touched} articles) repriced",
-            pair,
+            emu,
             report,
-            seconds,
+            m,
             len(changed),
         )
 

@@ -152,8 +152,14 @@ def run_figures(
     floor: Floor,
     rss_mb: float,
     cpu: float | None = None,
+    emulator_cpu: float | None = None,
 ) -> dict[str, Any]:
-    """One measured run as a JSON-ready dict (the floor computed from the calls made)."""
+    """One measured run as a JSON-ready dict (the floor computed from the calls made).
+
+    `rss_mb` and `cpu` are the measuring process's peak RSS and CPU seconds during the run
+    (the product's own when the emulators run in a child); `emulator_cpu` is what the
+    emulators' child used meanwhile, where known.
+    """
     mplus_total = sum(mplus_calls.values())
     shop_total = sum(shop_calls.values())
     return {
@@ -175,6 +181,7 @@ def run_figures(
         "floor_formula": floor.formula(),
         "rss_mb": rss_mb,
         "cpu": cpu,
+        "emulator_cpu": emulator_cpu,
     }
 
 
@@ -205,15 +212,16 @@ def runs_table(runs: list[dict[str, Any]], factor: float | None = None) -> list[
     extra = " floor at the measured call cost | wall / that floor |" if factor else ""
     lines = [
         "| run | records | calls made (MplusKASSA + shop) | minimum calls | writes made / "
-        "minimum | wall time | floor | wall / floor | peak RSS |" + extra,
-        "|---|---|---|---|---|---|---|---|---|" + ("---|---|" if factor else ""),
+        "minimum | wall time | floor | wall / floor | product CPU | peak RSS |" + extra,
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if factor else ""),
     ]
     for r in runs:
+        cpu = f"{r['cpu']:.2f} s" if r.get("cpu") is not None else "n/a"
         row = (
             f"| {r['label']} | {_fmt_records(r['records'])} | {r['calls']} "
             f"({r['mplus_total']} + {r['shop_total']}) | {r['minimum_calls']} | "
             f"{r['writes']} / {r['minimum_writes']} | {r['wall']:.2f} s | {r['floor']:.2f} s | "
-            f"{_ratio(r['wall'], r['floor'])} | {r['rss_mb']:.0f} MB |"
+            f"{_ratio(r['wall'], r['floor'])} | {cpu} | {r['rss_mb']:.0f} MB |"
         )
         if factor:
             latency_floor = r.get("floor_latency", r["floor"])
@@ -251,6 +259,8 @@ def _details(runs: list[dict[str, Any]]) -> list[str]:
         mplus = ", ".join(f"{k} {v}" for k, v in sorted(r["mplus_calls"].items())) or "none"
         shop = ", ".join(f"{k} {v}" for k, v in sorted(r["shop_calls"].items())) or "none"
         cpu = f" CPU time of the measuring process: {r['cpu']:.1f} s." if r.get("cpu") else ""
+        if r.get("emulator_cpu") is not None:
+            cpu += f" CPU time of the emulators' child meanwhile: {r['emulator_cpu']:.1f} s."
         lines.append(
             f"- **{r['label']}**: MplusKASSA {mplus}; shop {shop}. Minimum: {r['minimum_why']}."
             + cpu
@@ -364,7 +374,12 @@ def render(
         "- **floor at the measured call cost**: the same floor with the time one call was "
         "measured to take on this machine (the calibration) in place of the emulated latency "
         "alone; it includes the client, loopback HTTP, the emulator and the machine's load.",
-        "- **peak RSS**: the measuring process's peak resident memory at the end of that run.",
+        "- **product CPU**: CPU seconds (user + system, every thread) of the measuring process "
+        "during the run. Where the setup says the emulators run in a child process "
+        "(`bench/harness.py`), this is the product's own: the emulators' CPU is not in it.",
+        "- **peak RSS**: the measuring process's peak resident memory during that run (the "
+        "kernel's high-water mark, reset when the run starts; where it cannot be reset, the "
+        "process's peak so far). With the emulators in a child it holds none of their state.",
         "",
     ]
     for scenario in scenarios:

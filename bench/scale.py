@@ -5,32 +5,31 @@ batch adds) on SQLite and, with ``--database-url``, on PostgreSQL.
 
 Part 2 takes the same shop orders into MplusKASSA once by one run and once by two runs
 started at the same moment (threads, one store), each on fresh emulators at 20 ms latency,
-plus the run after the two that takes what they handed to each other. Printed: wall time,
+plus the run after the two that takes what they handed to each other (the emulators in a
+child process, ``bench/harness.py``). Printed: wall time,
 calls to both systems against the single run's (the minimum), createOrderV3 calls, orders
-handed over (``IN_PROGRESS_ELSEWHERE``), duplicates (must be 0) and peak RSS. Plain sync
+handed over (``IN_PROGRESS_ELSEWHERE``), duplicates (must be 0), and this process's CPU time
+and peak RSS. Plain sync
 functions, no Prefect server; the Prefect API budget is measured by tests/scale (it needs
 a PostgreSQL-backed server).
 
-    .venv/bin/python bench/scale.py [--orders 300] [--latency-ms 20] [--database-url URL]
+    .venv/bin/python -m bench.scale [--orders 300] [--latency-ms 20] [--database-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import SQLModel
 
-from mkmw_emulators.core.faults import FaultConfig
-from mkmw_emulators.mijnwebwinkel.backend import Address
-from mkmw_emulators.pair import EmulatorPair
+from bench import emulator_ops
+from bench.harness import emulators, measured
 from mkmw_flows.blocks import Integration
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.context import SyncContext
@@ -39,7 +38,6 @@ from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.reasons import Reason
 from mkmw_flows.sync.report import RunReport
 
-GIFT_CARDS = (1025, 1026, 1027)
 SETTINGS: dict[str, Any] = {
     "vat_codes": [
         {"rate": 21, "vat_code": 1},
@@ -49,10 +47,6 @@ SETTINGS: dict[str, Any] = {
     "payment_methods": [{"shop_method": "ideal", "mplus_method": "IDEAL"}],
     "backfill_days": 30,
 }
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def fresh_store(url: str) -> StateStore:
@@ -87,33 +81,14 @@ def context(block: Integration, name: str, store: StateStore) -> SyncContext:
 
 
 def scenario(orders: int, latency_ms: float, url: str, overlapping: bool) -> dict[str, Any]:
-    latency = FaultConfig(latency_ms=latency_ms)
     name = f"bench-{uuid.uuid4().hex[:6]}"
-    with EmulatorPair(mplus_faults=latency, shop_faults=latency) as pair:
+    with emulators(latency_ms=latency_ms, setup=emulator_ops.orders_setup) as emu:
         store = fresh_store(url)
-        info = pair.shop.seed_info
-        assert info is not None
         with store.transaction() as tx:
-            for number, (article_id, variant_id) in info.article_for_number.items():
-                if variant_id is None:
-                    tx.put_binding(name, ARTICLE, mplus_key=str(number), shop_key=str(article_id))
-        pair.shop.backend.orders.clear()
-        for i in range(orders):
-            pair.shop.backend.add_order(
-                email=f"klant{i % (orders // 3 or 1)}@example.nl",
-                invoice=Address(
-                    name=f"Klant {i}",
-                    zipcode="3511AB",
-                    street="Kerkstraat",
-                    number="1",
-                    city="Utrecht",
-                    country_code="NL",
-                ),
-                lines=[{"type": "article", "article_id": GIFT_CARDS[i % 3], "quantity": 1}],
-                payment=("mollie", "ideal"),
-                status=3,
-            )
-        fields = pair.credentials()
+            for number, article_id in emu.setup_result:
+                tx.put_binding(name, ARTICLE, mplus_key=number, shop_key=article_id)
+        emu.call(emulator_ops.add_simple_orders, orders)
+        fields = emu.credentials()
         fields["state_database_url"] = url
         fields["orders"] = SETTINGS
         block = Integration(**fields)
@@ -124,13 +99,13 @@ def scenario(orders: int, latency_ms: float, url: str, overlapping: bool) -> dic
             start.wait()
             run_shop_to_mplus(ctx)
 
-        started = time.perf_counter()
+        emu.reset()
         threads = [threading.Thread(target=go, args=(ctx,)) for ctx in runs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - started
+        with measured() as m:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         follow_wall = 0.0
         if overlapping:
             follow = context(block, name, StateStore(url))
@@ -140,18 +115,20 @@ def scenario(orders: int, latency_ms: float, url: str, overlapping: bool) -> dic
             runs.append(follow)
         results = [r for ctx in runs for r in ctx.report.results]
         handed = sum(1 for r in results if r.reason == Reason.IN_PROGRESS_ELSEWHERE)
-        ext = Counter(o.get("extOrderId") for o in pair.mplus.backend.orders.values())
-        emails = Counter(r.get("email") for r in pair.mplus.backend.relations.values())
+        found = emu.call(emulator_ops.duplicates)
+        counters = emu.counters()
         result = {
-            "wall": wall,
+            "wall": m.wall,
+            "cpu": m.cpu,
+            "rss": m.peak_rss_mb,
             "follow_wall": follow_wall,
             "mplus_calls": sum(ctx.mplus.stats.total_calls for ctx in runs),
             "shop_calls": sum(ctx.shop.stats.total_calls for ctx in runs),
             "created": sum(ctx.report.counts()["created"] for ctx in runs),
-            "create_calls": pair.mplus.counters.calls["createOrderV3"],
+            "create_calls": counters.mplus_calls.get("createOrderV3", 0),
             "handed": handed,
-            "dup_orders": sum(n - 1 for n in ext.values() if n > 1),
-            "dup_relations": sum(n - 1 for e, n in emails.items() if e and n > 1),
+            "dup_orders": found["orders"],
+            "dup_relations": found["relations"],
         }
         for ctx in runs:
             ctx.close()
@@ -197,7 +174,10 @@ def main() -> None:
         f"  duplicates: orders {two['dup_orders']}, relations {two['dup_relations']}"
         f" (one run: {one['dup_orders']}, {one['dup_relations']})"
     )
-    print(f"  peak RSS: {peak_rss_mb():.0f} MB (emulators included)")
+    print(
+        f"  CPU of this process: one run {one['cpu']:.1f} s, overlapping {two['cpu']:.1f} s; "
+        f"peak RSS during the runs {max(one['rss'], two['rss']):.0f} MB (emulators in a child)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,19 +19,22 @@ import multiprocessing
 import random
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench import emulator_ops
+from bench.harness import Counters, Measured, emulators, measured
 from bench.report import Floor, peak_rss_mb, run_figures
-from mkmw_emulators.core.faults import FaultConfig
-from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 
 LATENCY_MS = 20.0
+#: How the emulators run, for the setup text of every scenario on the harness.
+CHILD = (
+    "Both emulators run in a child process (`bench/harness.py`), so the CPU time and peak "
+    "RSS per run are the measuring process's own: the product's."
+)
 CAPPED_RATE = 10.0  # shop calls per second in the rate-limited products run
 
 #: Full and quick sizes per scenario.
@@ -52,33 +55,47 @@ QUICK: dict[str, dict[str, float]] = {
 # ---- products ------------------------------------------------------------------------------
 
 
-def _emulator_calls(pair: EmulatorPair) -> tuple[dict[str, int], int, dict[str, int], int]:
-    """(MplusKASSA calls, MplusKASSA writes, shop calls, shop writes) since the last reset."""
-    mplus = dict(pair.mplus.counters.calls)
-    shop = dict(pair.shop.counters.calls)
-    result = (
-        mplus,
-        sum(pair.mplus.counters.writes.values()),
-        shop,
-        sum(pair.shop.counters.writes.values()),
+def _figures(
+    label: str,
+    records: dict[str, int],
+    calls: Counters,
+    measured: Measured,
+    *,
+    minimum_calls: int,
+    minimum_writes: int,
+    why: str,
+    floor: Floor,
+    emulator_cpu: float | None = None,
+) -> dict[str, Any]:
+    """One run's figures from the emulators' counters and the measuring process's own."""
+    return run_figures(
+        label,
+        records=records,
+        mplus_calls=calls.mplus_calls,
+        mplus_writes=calls.mplus_write_total,
+        shop_calls=calls.shop_calls,
+        shop_writes=calls.shop_write_total,
+        minimum_calls=minimum_calls,
+        minimum_writes=minimum_writes,
+        minimum_why=why,
+        wall=measured.wall,
+        floor=floor,
+        rss_mb=measured.peak_rss_mb,
+        cpu=measured.cpu,
+        emulator_cpu=emulator_cpu,
     )
-    pair.mplus.counters.reset()
-    pair.shop.counters.reset()
-    return result
 
 
 def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]:
     """First sync into an empty shop, a rerun with no change, a rerun after 1% repriced."""
     from bench.products import run
 
-    faults = FaultConfig(latency_ms=latency_ms)
-    with EmulatorPair(str(articles), "empty", mplus_faults=faults, shop_faults=faults) as pair:
-        mplus = pair.mplus.backend
-        lists = {
-            "Kleur": pair.shop.backend.create_list("Kleur").id,
-            "Maat": pair.shop.backend.create_list("Maat").id,
-        }
-        fields: dict[str, Any] = pair.credentials()
+    with emulators(
+        str(articles), "empty", latency_ms=latency_ms, setup=emulator_ops.products_setup
+    ) as emu:
+        catalogue: dict[str, Any] = emu.setup_result
+        lists = catalogue["lists"]
+        fields: dict[str, Any] = emu.credentials()
         fields["state_database_url"] = f"{tempfile.mkdtemp(prefix='mkmw-bench-')}/state.db"
         fields["products"] = {"option_lists": lists}
         block = Integration(**fields)
@@ -89,12 +106,8 @@ def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]
             write_concurrency=settings.write_concurrency,
             rate=block.mijnwebwinkel.requests_per_second,
         )
-        webshop = [
-            n
-            for n, numbers in mplus.product_articles.items()
-            if any(mplus.articles[a].get("webshop") for a in numbers)
-        ]
-        pages = len(mplus.articles) // settings.page_size + 1
+        webshop: list[int] = catalogue["webshop"]
+        pages = catalogue["articles"] // settings.page_size + 1
         runs: list[dict[str, Any]] = []
 
         def measure(
@@ -109,32 +122,32 @@ def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]
             if rate:
                 shop = {**fields["mijnwebwinkel"], "requests_per_second": rate}
                 used = Integration(**{**fields, "mijnwebwinkel": shop})
-            cpu = time.process_time()
-            report, seconds = run(used)
-            cpu = time.process_time() - cpu
-            mplus_calls, mplus_writes, shop_calls, shop_writes = _emulator_calls(pair)
+            emu.reset()
+            emulator_cpu = emu.cpu_seconds()
+            with measured() as m:
+                report, seconds = run(used)
+            m.wall = seconds  # the run's own clock, as before (without building its context)
+            emulator_cpu = emu.cpu_seconds() - emulator_cpu
             runs.append(
-                run_figures(
+                _figures(
                     label,
-                    records=report.counts(),
-                    mplus_calls=mplus_calls,
-                    mplus_writes=mplus_writes,
-                    shop_calls=shop_calls,
-                    shop_writes=shop_writes,
+                    report.counts(),
+                    emu.counters(),
+                    m,
                     minimum_calls=minimum_calls,
                     minimum_writes=minimum_writes,
-                    minimum_why=why,
-                    wall=seconds,
+                    why=why,
                     floor=replace(floor, rate=rate) if rate else floor,
-                    rss_mb=peak_rss_mb(),
-                    cpu=cpu,
+                    emulator_cpu=emulator_cpu,
                 )
             )
-            print(f"products {label}: {report.counts()} in {seconds:.1f} s", flush=True)
+            print(
+                f"products {label}: {report.counts()} in {m.wall:.1f} s, product CPU "
+                f"{m.cpu:.1f} s, emulators CPU {emulator_cpu:.1f} s",
+                flush=True,
+            )
 
-        pair.mplus.counters.reset()
-        pair.shop.counters.reset()
-        writes = len(webshop) + len(mplus.groups) + len(lists)
+        writes = len(webshop) + catalogue["groups"] + len(lists)
         shop_reads = 2 + len(lists)
         measure(
             "first sync",
@@ -143,7 +156,7 @@ def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]
             f"1 getArticleGroups + {pages} getProducts pages of {settings.page_size} (the "
             f"last one shows the end) + {shop_reads} shop reads (category tree, the empty "
             f"shop's articles, each of the {len(lists)} option lists) + {writes} POSTs "
-            f"({len(webshop)} products for the webshop, {len(mplus.groups)} categories, one "
+            f"({len(webshop)} products for the webshop, {catalogue['groups']} categories, one "
             "per option list)",
         )
         measure(
@@ -156,11 +169,7 @@ def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]
 
         def reprice() -> tuple[list[int], int]:
             repriced = rng.sample(webshop, max(1, int(len(webshop) * changed)))
-            for number in repriced:
-                for article in mplus.product_articles[number]:
-                    price = Decimal(mplus.articles[article]["priceIncl"]) / 100 + Decimal("1")
-                    mplus.set_price(article, price)
-            return repriced, sum(len(mplus.product_articles[n]) for n in repriced)
+            return repriced, int(emu.call(emulator_ops.reprice, repriced))
 
         repriced, touched = reprice()
         change_pages = touched // settings.page_size + 1
@@ -184,15 +193,13 @@ def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]
         )
     return {
         "name": "products",
-        "title": f"Products: {len(mplus.articles):,} MplusKASSA articles",
+        "title": f"Products: {catalogue['articles']:,} MplusKASSA articles",
         "setup": (
             f"`sync-products` plain functions (`sync_categories`, `ProductSync.batches()` / "
-            f"`run_page()` / `finish()`) over {len(mplus.articles):,} MplusKASSA articles in "
-            f"{len(mplus.products):,} products ({len(webshop):,} for the webshop) into an empty "
-            f"shop, {latency_ms:g} ms latency per request on both emulators, page size "
-            f"{settings.page_size}, {settings.write_concurrency} shop writes in flight. Both "
-            "emulators are served from threads of the measuring process (as in "
-            "`bench/products.py`), so they share its GIL and their state is in its RSS."
+            f"`run_page()` / `finish()`) over {catalogue['articles']:,} MplusKASSA articles in "
+            f"{catalogue['products']:,} products ({len(webshop):,} for the webshop) into an "
+            f"empty shop, {latency_ms:g} ms latency per request on both emulators, page size "
+            f"{settings.page_size}, {settings.write_concurrency} shop writes in flight. " + CHILD
         ),
         "runs": runs,
         "notes": [
@@ -309,76 +316,64 @@ def stock(articles: int, changed: float, latency_ms: float) -> dict[str, Any]:
 
 def orders(count: int, returning_share: float, latency_ms: float) -> dict[str, Any]:
     """One run over `count` new shop orders, some from returning customers."""
-    from bench.orders import SETTINGS, add_orders, bind_articles, context
+    from bench.orders import SETTINGS, bind_articles, context
     from mkmw_flows.state import StateStore
     from mkmw_flows.sync.orders.run import run_shop_to_mplus
 
     returning = int(count * returning_share)
-    faults = FaultConfig(latency_ms=latency_ms)
     notes: list[str] = []
-    with EmulatorPair(mplus_faults=faults, shop_faults=faults) as pair:
-        pair.shop.backend.orders.clear()
-        fields = pair.credentials()
+    with emulators(latency_ms=latency_ms, setup=emulator_ops.orders_setup) as emu:
+        fields = emu.credentials()
         fields["state_database_url"] = f"{tempfile.mkdtemp(prefix='mkmw-bench-orders-')}/state.db"
         fields["orders"] = SETTINGS
         block = Integration(**fields)
         store = StateStore(block.state_database_url)
-        bind_articles(pair, store)
+        bind_articles(store, emu.setup_result)
         # warm-up, not measured: the returning customers' earlier orders
-        add_orders(pair, list(range(returning)), 0)
+        emu.call(emulator_ops.add_orders, list(range(returning)), 0)
         run_shop_to_mplus(context(block, store))
         new = list(range(100_000, 100_000 + count - returning))
         mixed = [c for twin in zip(range(returning), new, strict=False) for c in twin]
         mixed += new[returning:]
-        add_orders(pair, mixed, returning)
-        pair.mplus.counters.reset()
-        pair.shop.counters.reset()
+        emu.call(emulator_ops.add_orders, mixed, returning)
 
         ctx = context(block, store)
-        cpu = time.process_time()
-        started = time.perf_counter()
-        run_shop_to_mplus(ctx)
-        wall = time.perf_counter() - started
-        cpu = time.process_time() - cpu
-        mplus_calls, mplus_writes, shop_calls, shop_writes = _emulator_calls(pair)
-        ext = Counter(o.get("extOrderId") for o in pair.mplus.backend.orders.values())
-        emails = Counter(r.get("email") for r in pair.mplus.backend.relations.values())
-        duplicate_orders = sum(n - 1 for n in ext.values() if n > 1)
-        duplicate_relations = sum(n - 1 for e, n in emails.items() if e and n > 1)
+        emu.reset()
+        emulator_cpu = emu.cpu_seconds()
+        with measured() as m:
+            run_shop_to_mplus(ctx)
+        emulator_cpu = emu.cpu_seconds() - emulator_cpu
+        calls = emu.counters()
+        found = emu.call(emulator_ops.duplicates)
         ctx.close()
         store.close()
     new_customers = count - returning
     page = block.orders.page_size
     pages = math.ceil(count / page)
-    floor = Floor(latency_ms, rate=block.mijnwebwinkel.requests_per_second)
-    run = run_figures(
+    run = _figures(
         f"{count:,} new orders ({returning} from returning customers)",
-        records=ctx.report.counts(),
-        mplus_calls=mplus_calls,
-        mplus_writes=mplus_writes,
-        shop_calls=shop_calls,
-        shop_writes=shop_writes,
+        ctx.report.counts(),
+        calls,
+        m,
         minimum_calls=2 * pages + count + 2 * new_customers + count,
         minimum_writes=count + new_customers + count,
-        minimum_why=(
+        why=(
             f"{pages} shop order pages of {page} + {pages} getOrdersByExtOrderIds (one look per "
             "page for orders already imported, which exactly-once needs) + one createOrderV3 "
             "per order + for each of "
             f"the {new_customers} new customers a relation lookup and a createRelation + one "
             "status PATCH per order (write-back)"
         ),
-        wall=wall,
-        floor=floor,
-        rss_mb=peak_rss_mb(),
-        cpu=cpu,
+        floor=Floor(latency_ms, rate=block.mijnwebwinkel.requests_per_second),
+        emulator_cpu=emulator_cpu,
     )
-    print(f"orders: {run['records']} in {wall:.1f} s", flush=True)
+    print(f"orders: {run['records']} in {m.wall:.1f} s, product CPU {m.cpu:.1f} s", flush=True)
     per_order = run["mplus_total"] / count
     notes.append(
         f"MplusKASSA calls per order {per_order:.2f}; duplicates after the run: orders "
-        f"{duplicate_orders}, relations {duplicate_relations} (both must be 0)."
+        f"{found['orders']}, relations {found['relations']} (both must be 0)."
     )
-    if duplicate_orders or duplicate_relations:
+    if found["orders"] or found["relations"]:
         notes.append("DUPLICATES FOUND: see the figures above.")
     notes.append(
         "The orders are taken one after the other (customer, then order, then status), so the "
@@ -392,7 +387,7 @@ def orders(count: int, returning_share: float, latency_ms: float) -> dict[str, A
             f"`sync-orders` plain function (`run_shop_to_mplus`) over {count:,} new shop orders "
             f"({returning} from returning customers, imported in an unmeasured warm-up), "
             f"{latency_ms:g} ms latency per request on both emulators, status written back to "
-            "the shop. Emulators in threads of the measuring process (as in `bench/orders.py`)."
+            "the shop. " + CHILD
         ),
         "runs": [run],
         "notes": notes,
@@ -417,9 +412,8 @@ def calibrate(calls: int, latency_ms: float) -> dict[str, Any]:
     ]
     figures: dict[str, Any] = {}
     for latency in (0.0, latency_ms):
-        faults = FaultConfig(latency_ms=latency)
-        with EmulatorPair(mplus_faults=faults, shop_faults=faults) as pair:
-            block = Integration(**pair.credentials())
+        with emulators(latency_ms=latency) as emu:
+            block = Integration(**emu.credentials())
             mplus, shop = block.mplus.client(), block.mijnwebwinkel.client()
             timings: dict[str, list[float]] = {"mplus": [], "shop": []}
             for _ in range(calls):
@@ -443,7 +437,7 @@ def calibrate(calls: int, latency_ms: float) -> dict[str, Any]:
         "title": "One call on this machine",
         "setup": (
             f"{calls} sequential calls of each kind through the project's clients against the "
-            "emulators (demo seeds, served from threads of the measuring process), first with "
+            "emulators (demo seeds, served from a child process), first with "
             f"no emulated latency, then with {latency_ms:g} ms. The floors below count only the "
             "emulated latency; the difference is the cost of the call itself on this machine "
             "(client, loopback HTTP, the emulator's wire layer, the machine's load)."

@@ -55,7 +55,9 @@ def test_quick_orders_scenario_writes_the_page(tmp_path: Path) -> None:
     assert writes == minimum_writes  # one order, one relation per new customer, one status
     wall, floor = (float(c.removesuffix(" s")) for c in cells[5:7])
     assert wall >= floor > 0
-    assert re.fullmatch(r"\d+ MB", cells[8])
+    assert re.fullmatch(r"\d+\.\d\d s", cells[8])  # the product's CPU time
+    assert re.fullmatch(r"\d+ MB", cells[9])
+    assert "CPU time of the emulators' child meanwhile" in page
     assert "duplicates after the run: orders 0, relations 0" in page
     assert "FAILED" not in page
 
@@ -95,6 +97,7 @@ def test_render_reports_failures_and_overhead() -> None:
         wall=0.5,
         floor=Floor(20, write_concurrency=8),
         rss_mb=100,
+        cpu=0.25,
     )
     info: dict[str, Any] = {
         "cpu": "x",
@@ -124,8 +127,8 @@ def test_render_reports_failures_and_overhead() -> None:
         failures={"stock": "exit code 1\nboom"},
     )
     assert (
-        "| first sync | created 3 | 5 (2 + 3) | 5 | 3 / 3 | 0.50 s | 0.06 s | 8.3x | 100 MB |"
-        " 0.09 s | 5.6x |" in page
+        "| first sync | created 3 | 5 (2 + 3) | 5 | 3 / 3 | 0.50 s | 0.06 s | 8.3x | 0.25 s "
+        "| 100 MB | 0.09 s | 5.6x |" in page
     )
     assert "- products, first sync: wall 0.50 s is 8.3x its floor of 0.06 s" in page
     assert (
