@@ -227,7 +227,7 @@ def measure(
         "rss_peak": rss.peak,
         "counts": ctx.report.counts(),
         "mode": run.read.mode,
-        "articles_read": len(run.read.levels),
+        "articles_read": run.read.articles_read,
         "writes": run.writes,
         **counters,
     }
