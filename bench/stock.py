@@ -15,6 +15,7 @@ peak RSS. An idle run and a full compare run (``full=True``) are measured too.
 Each measured run goes in a fresh process of its own (``spawn``: it imports the product
 only, never the emulators), so its CPU time and peak RSS (the kernel's ``ru_maxrss``, not a
 sample) are the product's alone; the bindings are seeded by the emulators' process too.
+With ``MKMW_BENCH_PROFILE=PATH`` each run is profiled (cProfile) into ``PATH.<mode>``.
 
 ``--full-runs`` measures a full run (``full=True``) at 10,000 and at 100,000 articles
 (``--sizes``), each against a fresh seed, and compares their peak RSS.
@@ -268,11 +269,21 @@ def _runner(fields: dict[str, Any], full: bool, conn: Connection) -> None:
     store = StateStore(block.state_database_url)
     ctx = context(block, store)
     rss_before = current_rss_mb()
+    profile = os.environ.get("MKMW_BENCH_PROFILE")
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     cpu = time.process_time()
     started = time.perf_counter()
     run = sync_stock(ctx, full=full)
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{'full' if full else run.read.mode}")
     ctx.close()
     conn.send(
         {

@@ -207,16 +207,20 @@ class StockSteps(RecordSteps[StockRecord, list[StockItem], list[StockWrite], lis
         return record.results()
 
     def committed(self, results: list[RecordResult]) -> None:
-        """Let go of what the ledger now holds: each committed result's levels read (source).
+        """Let go of what the ledger now holds, so a run's memory stays flat.
 
-        The run's report keeps every result (counts, verdict, alerts), so over a full run of a
-        large catalogue the levels would be most of its memory; once the page is committed
-        they are in the ledger. A dry run commits nothing and keeps them.
+        The run's report keeps every result (counts, verdict, alerts), so over a full run of
+        a large catalogue the levels read (``source``) and the "already sent" texts would be
+        most of its memory. Once the page is committed both are in the ledger, and nothing
+        shows them from the report (the summary lists held and failed records, whose texts
+        stay). A dry run commits nothing and keeps everything.
         """
         if self.ctx.dry_run:
             return
         for result in results:
             result.source = None
+            if result.outcome is Outcome.UNCHANGED and result.reason is None and not result.hold:
+                result.message = ""
 
     # ---- helpers --------------------------------------------------------------------------
 
