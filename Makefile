@@ -1,4 +1,5 @@
-# mkmw-flows: `make demo` runs the demo against the bundled emulators; `make test` runs the suite.
+# mkmw-flows: `make demo` runs the demo against the bundled emulators; `make test` runs the suite
+# (tests/, then the bench harness's own checks in bench/tests).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -20,6 +21,7 @@ lint: install
 
 test: lint
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/pytest
+	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/pytest bench/tests
 
 demo: install
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/mkmw demo

@@ -34,7 +34,7 @@ from mkmw_flows.blocks import Integration
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE
-from mkmw_flows.sync.orders import run_shop_to_mplus
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.report import RunReport
 
 NAME = "bench"

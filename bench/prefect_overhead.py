@@ -102,8 +102,8 @@ def prepare_products(articles: int) -> Prepared:
 
 def plain_products(block: Integration, name: str) -> dict[str, int]:
     """What ``sync-products`` calls, in its order: categories, then page by page, finish."""
-    from mkmw_flows.sync.categories import sync_categories
-    from mkmw_flows.sync.products import FLOW, ProductSync
+    from mkmw_flows.sync.products.categories import sync_categories
+    from mkmw_flows.sync.products.run import FLOW, ProductSync
 
     ctx = _context(block, name, FLOW)
     try:
@@ -194,7 +194,7 @@ def prepare_orders(count: int) -> Prepared:
 
 def plain_orders(block: Integration, name: str) -> dict[str, int]:
     """What ``sync-orders`` calls (shop -> MplusKASSA): ``run_shop_to_mplus``."""
-    from mkmw_flows.sync.orders import FLOW, run_shop_to_mplus
+    from mkmw_flows.sync.orders.run import FLOW, run_shop_to_mplus
 
     ctx = _context(block, name, FLOW)
     try:

@@ -27,9 +27,9 @@ from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 from mkmw_flows.state import StateStore
-from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.products import ProductSync
+from mkmw_flows.sync.products.categories import sync_categories
+from mkmw_flows.sync.products.run import ProductSync
 from mkmw_flows.sync.report import RunReport
 
 NAME = "bench"

@@ -311,7 +311,7 @@ def orders(count: int, returning_share: float, latency_ms: float) -> dict[str, A
     """One run over `count` new shop orders, some from returning customers."""
     from bench.orders import SETTINGS, add_orders, bind_articles, context
     from mkmw_flows.state import StateStore
-    from mkmw_flows.sync.orders import run_shop_to_mplus
+    from mkmw_flows.sync.orders.run import run_shop_to_mplus
 
     returning = int(count * returning_share)
     faults = FaultConfig(latency_ms=latency_ms)

@@ -18,6 +18,7 @@ from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 import pytest  # noqa: E402
+from leaks.scan import SecretWatch  # noqa: E402
 
 if TYPE_CHECKING:
     from mkmw_emulators.pair import EmulatorPair
@@ -28,7 +29,7 @@ REFERENCE = Path(__file__).resolve().parents[1] / "contracts"
 
 
 #: Secret values the suite configures; none may appear in any log line, ledger, artifact,
-#: event or exception text (checked by tests/zz_leaks, which runs last).
+#: event or exception text (checked by tests/leaks, which runs last: marker ``scan_last``).
 KNOWN_SECRETS: set[str] = {
     "mplus-secret-Q7x2Lk9v",
     "shop-token-Wr4n8Zp1",
@@ -37,39 +38,27 @@ KNOWN_SECRETS: set[str] = {
     "tok-abcdef123",
     "ptok-zyx987",
 }
-LEAKED: list[str] = []
-
-
-class _SecretWatch(logging.Handler):
-    """Sees every log record of the session and notes any that carries a known secret."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is not our concern here
-            return
-        if record.exc_info and record.exc_info[1] is not None:
-            text += " " + str(record.exc_info[1])
-        for secret in KNOWN_SECRETS:
-            if secret in text:
-                LEAKED.append(f"{record.name}: {text[:300]}")
+#: Sees every log record of the session and notes any that carries a known secret.
+WATCH = SecretWatch(KNOWN_SECRETS, [])
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Watch every log record of the session (INFO and up, our own loggers at DEBUG)."""
     root = logging.getLogger()
-    root.addHandler(_SecretWatch(level=logging.DEBUG))
+    root.addHandler(WATCH)
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
     logging.getLogger("mkmw_flows").setLevel(logging.DEBUG)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep pytest-httpx away from loopback: Prefect's own API client and our emulators."""
+    """Keep pytest-httpx away from loopback (Prefect API, emulators); the leak scan goes last."""
     marker = pytest.mark.httpx_mock(should_mock=lambda r: r.url.host not in LOCAL_HOSTS)
     for item in items:
         if "httpx_mock" in getattr(item, "fixturenames", ()):
             item.add_marker(marker)
+    # the leak scan also scans what every other test left, so it goes last (a stable sort)
+    items.sort(key=lambda item: item.get_closest_marker("scan_last") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +124,6 @@ def known_secrets() -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def leaked_log_records() -> list[str]:
-    """Log records of the session that carried a known secret."""
-    return LEAKED
+def log_watch() -> SecretWatch:
+    """The session's log watch: the records it saw, and those that carried a known secret."""
+    return WATCH

@@ -23,6 +23,7 @@ from mkmw_flows.flows.budget import throttle
 from mkmw_flows.settings.errors import invalid_settings
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
+from mkmw_flows.sync.plan_text import plan_markdown
 from mkmw_flows.sync.reasons import explain
 from mkmw_flows.sync.report import RecordResult, RunReport, held_reasons
 
@@ -118,6 +119,22 @@ def artifact_key(integration: str, flow: str, suffix: str = "") -> str:
     """An artifact key per integration and flow (lower-case letters, digits and dashes)."""
     raw = f"mkmw-{integration}-{flow}{'-' + suffix if suffix else ''}".lower()
     return re.sub(r"[^a-z0-9-]+", "-", raw).strip("-")
+
+
+def publish_plan(report: RunReport, markdown: str | None = None) -> None:
+    """The run's plan, field by field (old -> new), as the flow's ``plan`` markdown artifact.
+
+    Args:
+        report: The run.
+        markdown: The plan's text (:mod:`mkmw_flows.sync.plan_text`); the products plan
+            by default.
+    """
+    what = "what a run would write (dry run)" if report.dry_run else "the plan"
+    create_markdown_artifact(
+        key=artifact_key(report.integration, report.flow, "plan"),
+        markdown=markdown if markdown is not None else plan_markdown(report),
+        description=f"{report.flow}: {what}, field by field (old -> new)",
+    )
 
 
 def summary_markdown(report: RunReport, calls: dict[str, int] | None = None) -> str:

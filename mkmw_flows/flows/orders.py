@@ -1,23 +1,30 @@
 """Prefect wiring of the orders and customers flow (``sync-orders``).
 
-The logic lives in :mod:`mkmw_flows.sync.orders` (shop -> MplusKASSA) and
-:mod:`mkmw_flows.sync.orders_reverse` (MplusKASSA -> shop); here are only the flow, one task
-per batch of orders, the artifacts and the events. The direction comes from the settings.
+The logic lives in the orders wing: :mod:`mkmw_flows.sync.orders.run` (shop -> MplusKASSA)
+and :mod:`mkmw_flows.sync.orders.reverse` (MplusKASSA -> shop); here are only the flow, one
+task per batch of orders, the artifacts and the events. The direction comes from the settings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from mkmw_flows.flows.common import artifact_key, final_state, publish_report, sync_context
-from mkmw_flows.sync.orders import FLOW, BatchFunction, run_shop_to_mplus
-from mkmw_flows.sync.orders_reverse import REVERSE_FLOW, run_mplus_to_shop
-from mkmw_flows.sync.report import RecordResult, RunReport
+from mkmw_flows.flows.common import (
+    final_state,
+    publish_plan,
+    publish_report,
+    sync_context,
+)
+from mkmw_flows.sync.orders.feed import FLOW
+from mkmw_flows.sync.orders.reverse import REVERSE_FLOW, run_mplus_to_shop
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
+from mkmw_flows.sync.plan_text import orders_plan_markdown
+from mkmw_flows.sync.report import RecordResult
 
 
 class _Box:
@@ -28,18 +35,18 @@ class _Box:
 
 
 @task(name="orders-batch", cache_policy=NO_CACHE)
-def orders_batch(function: _Box, orders: _Box) -> _Box:
+def orders_batch(work: _Box) -> _Box:
     """Take one batch of orders through the steps and commit it (boxed results)."""
-    results: list[RecordResult] = function.value(orders.value)
+    results: list[RecordResult] = work.value()
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
-    get_run_logger().info("orders batch of %d: %s", len(orders.value), counts)
+    get_run_logger().info("orders batch of %d results: %s", len(results), counts)
     return _Box(results)
 
 
-def _as_task(function: BatchFunction, orders: list[Any]) -> list[RecordResult]:
-    results: list[RecordResult] = orders_batch(_Box(function), _Box(orders)).value
+def _as_task(work: Callable[[], list[RecordResult]]) -> list[RecordResult]:
+    results: list[RecordResult] = orders_batch(_Box(work)).value
     return results
 
 
@@ -77,7 +84,7 @@ def sync_orders(
             numbers = [int(n) for n in order_numbers] if order_numbers is not None else None
             run_shop_to_mplus(ctx, since=since, order_numbers=numbers, batch=_as_task)
         if dry_run:
-            _publish_plan(ctx.report)
+            publish_plan(ctx.report, orders_plan_markdown(ctx.report))
         summary = publish_report(
             ctx.report,
             calls=ctx.call_counts(),
@@ -85,25 +92,3 @@ def sync_orders(
         )
         logger.info("sync-orders %s (%s): %s", integration, settings.direction, summary["counts"])
         return final_state(ctx.report, summary)
-
-
-def _publish_plan(report: RunReport, limit: int = 300) -> None:
-    """The dry run's plan, field by field (old -> new), as a markdown artifact."""
-    planned = [r for r in report.results if r.changes]
-    lines = [
-        f"# Orders plan for {report.integration} (dry run: nothing was written)",
-        "",
-        f"{len(planned)} orders would be created or changed.",
-    ]
-    for r in planned[:limit]:
-        lines += ["", f"## {r.key}: {r.message}", "", "| field | old | new |", "|---|---|---|"]
-        for c in r.changes:
-            new = str(c.new).replace("|", "/")
-            lines.append(f"| {c.target} | {'' if c.old is None else c.old} | {new} |")
-    if len(planned) > limit:
-        lines.append(f"\n… {len(planned) - limit} more orders")
-    create_markdown_artifact(
-        key=artifact_key(report.integration, report.flow, "plan"),
-        markdown="\n".join(lines),
-        description="orders: what a run would write (dry run)",
-    )

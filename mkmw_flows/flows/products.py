@@ -10,23 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from mkmw_flows.blocks import Integration
 from mkmw_flows.flows.common import (
-    artifact_key,
     final_state,
     load_integration,
+    publish_plan,
     publish_report,
     sync_context,
 )
 from mkmw_flows.mplus.models import Product
-from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.plan_text import plan_markdown
-from mkmw_flows.sync.products import FLOW, ProductSync
-from mkmw_flows.sync.products_reverse import ReverseProductSync
+from mkmw_flows.sync.products.categories import sync_categories
+from mkmw_flows.sync.products.reverse import ReverseProductSync
+from mkmw_flows.sync.products.run import FLOW, ProductSync
 
 
 @task(name="sync-categories", cache_policy=NO_CACHE)
@@ -125,10 +123,6 @@ def sync_products(
 def _publish(ctx: SyncContext, plans: list[Any], logger: Any) -> dict[str, Any]:
     counts = ctx.report.counts()
     logger.info("products for %s: %s", ctx.name, counts)
-    create_markdown_artifact(
-        key=artifact_key(ctx.name, FLOW, "plan"),
-        markdown=plan_markdown(ctx.report),
-        description="products: the plan, field by field (old -> new)",
-    )
+    publish_plan(ctx.report)
     summary = publish_report(ctx.report, calls=ctx.call_counts(), extra={"plans": len(plans)})
     return final_state(ctx.report, summary)

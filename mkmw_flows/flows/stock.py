@@ -13,10 +13,16 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
-from mkmw_flows.flows.common import artifact_key, final_state, publish_report, sync_context
+from mkmw_flows.flows.common import (
+    artifact_key,
+    final_state,
+    publish_plan,
+    publish_report,
+    sync_context,
+)
 from mkmw_flows.mplus.models import StockLevel
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.report import RunReport
+from mkmw_flows.sync.plan_text import stock_plan_markdown
 from mkmw_flows.sync.stock.calc import StockPolicy
 from mkmw_flows.sync.stock.feed import FLOW, StockRead, read_stock
 from mkmw_flows.sync.stock.reconcile import FLOW as RECONCILE_FLOW
@@ -92,7 +98,7 @@ def sync_stock(
             run_stock_page(run, [], last=True)  # no article to look at: move the cursor only
         ctx.report.notes.append(_note(read, run))
         if dry_run:
-            _publish_plan(ctx.report)
+            publish_plan(ctx.report, stock_plan_markdown(ctx.report))
         extra = {
             "mode": read.mode,
             "cursor_from": read.since,
@@ -114,37 +120,6 @@ def _note(read: StockRead, run: StockSteps) -> str:
     if read.retried:
         text += f"; {len(read.retried)} held articles taken again"
     return text + "."
-
-
-def _publish_plan(report: RunReport, limit: int = 1000) -> None:
-    """The dry run's plan, field by field (old -> new), as a markdown artifact."""
-    planned = [r for r in report.results if r.changes]
-    lines = [
-        f"# Stock plan for {report.integration} (dry run: nothing was written)",
-        "",
-        f"{len(planned)} articles would change.",
-        "",
-        "| SKU | field | old | new | where |",
-        "|---|---|---|---|---|",
-    ]
-    for r in planned[:limit]:
-        for c in r.changes:
-            where = r.sent or {}
-            lines.append(
-                f"| {r.key} | {c.target} | {_cell(c.old)} | {_cell(c.new)} | "
-                f"article {where.get('article_id', '')} |"
-            )
-    if len(planned) > limit:
-        lines.append(f"| … {len(planned) - limit} more | | | | |")
-    create_markdown_artifact(
-        key=artifact_key(report.integration, report.flow, "plan"),
-        markdown="\n".join(lines),
-        description="stock: what a run would write (dry run)",
-    )
-
-
-def _cell(value: Any) -> str:
-    return "unmanaged" if value is None else str(value)
 
 
 # ---- reconciliation ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from rich.table import Table
 from mkmw_emulators.demo_catalog import demo_catalog, ean13
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
+from mkmw_flows.ops.demo_lock import one_demo_at_a_time, prefect_home
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.keys import ARTICLE
 
@@ -295,6 +296,18 @@ def run_demo(console: Console | None = None, *, name: str = "demo") -> DemoResul
     """
     console = console or Console()
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    printer = console
+
+    def waiting() -> None:
+        printer.print(
+            f"Another demo is running with the Integration block '{name}'; waiting for it."
+        )
+
+    with one_demo_at_a_time(name, waiting):
+        return _run_demo(console, name)
+
+
+def _run_demo(console: Console, name: str) -> DemoResult:
     workdir = Path(tempfile.mkdtemp(prefix="mkmw-demo-"))
     result = DemoResult()
     flows = _flows()
@@ -409,7 +422,7 @@ def _print_report(console: Console, result: DemoResult, state: Path, name: str) 
         console.print("[red]The systems do not agree:[/red]")
         for problem in result.disagreements:
             console.print(f"  - {problem}")
-    home = os.environ.get("PREFECT_HOME", str(Path.home() / ".prefect"))
+    home = prefect_home()
     console.print(
         "\nSee the runs, artifacts and ledger in the Prefect UI:\n"
         f"  PREFECT_HOME={home} .venv/bin/prefect server start\n"

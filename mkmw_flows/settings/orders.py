@@ -17,7 +17,6 @@ from prefect.blocks.core import Block
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mkmw_flows.mapping import FieldMap
-from mkmw_flows.mapping.order_defaults import DEFAULT_ORDER_MAP, DEFAULT_REVERSE_MAP
 from mkmw_flows.settings.rows import (
     ANY_COUNTRY,
     COUNTRY_OR_ANY_PATTERN,
@@ -26,6 +25,7 @@ from mkmw_flows.settings.rows import (
     dict_to_rows,
     upper_country,
 )
+from mkmw_flows.sync.orders.record import DEFAULT_ORDER_MAP, DEFAULT_REVERSE_MAP
 
 #: Events whose shop status can be written back.
 WRITE_BACK_EVENTS = ("imported", "delivered", "cancelled")

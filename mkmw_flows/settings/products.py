@@ -7,10 +7,13 @@ from typing import Annotated, Literal
 from prefect.blocks.core import Block
 from pydantic import Field, field_validator
 
-from mkmw_flows.mapping.category_defaults import check_category_map
 from mkmw_flows.mapping.fieldmap import FieldMap
 from mkmw_flows.mapping.filters import ProductFilters
-from mkmw_flows.mapping.product_defaults import DEFAULT_FEATURES, default_field_map
+from mkmw_flows.sync.products.defaults import (
+    DEFAULT_FEATURES,
+    check_category_map,
+    default_field_map,
+)
 
 
 class ProductSyncSettings(Block):

@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mkmw_flows.mapping.category_defaults import default_category_field_map
 from mkmw_flows.mapping.fieldmap import FieldMap, FieldRule
-from mkmw_flows.mapping.order_defaults import DEFAULT_ORDER_MAP, DEFAULT_REVERSE_MAP
-from mkmw_flows.mapping.product_defaults import default_field_map, default_reverse_field_map
 from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.settings.products import ProductSyncSettings
+from mkmw_flows.sync.orders.record import DEFAULT_ORDER_MAP, DEFAULT_REVERSE_MAP
+from mkmw_flows.sync.products.defaults import (
+    default_category_field_map,
+    default_field_map,
+    default_reverse_field_map,
+)
 
 if TYPE_CHECKING:
     from mkmw_flows.blocks import Integration

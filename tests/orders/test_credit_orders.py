@@ -11,7 +11,7 @@ import pytest
 
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome
-from mkmw_flows.sync.orders import run_shop_to_mplus
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.reasons import EXPLANATIONS, FIXES, Reason
 
 from .helpers import GIFT_10, add_order, again, bind_articles, clear_demo_orders, context

@@ -13,7 +13,7 @@ from mkmw_flows.ops.check import run_check
 from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.settings.show import order_sections
 from mkmw_flows.state import Outcome
-from mkmw_flows.sync.orders import run_shop_to_mplus
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.reasons import Reason
 
 from .helpers import (

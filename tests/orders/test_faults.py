@@ -8,7 +8,7 @@ from pathlib import Path
 from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome
-from mkmw_flows.sync.orders import FLOW, run_shop_to_mplus
+from mkmw_flows.sync.orders.run import FLOW, run_shop_to_mplus
 from mkmw_flows.sync.reasons import Reason
 
 from .helpers import (

@@ -14,7 +14,7 @@ from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ORDER
-from mkmw_flows.sync.orders_reverse import REVERSE_FLOW, marker, run_mplus_to_shop
+from mkmw_flows.sync.orders.reverse import REVERSE_FLOW, marker, run_mplus_to_shop
 from mkmw_flows.sync.reasons import Reason
 
 from .helpers import again, bind_articles, clear_demo_orders, context, integration

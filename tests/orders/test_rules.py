@@ -14,7 +14,7 @@ from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import CUSTOMER, ORDER
-from mkmw_flows.sync.orders import FLOW, run_shop_to_mplus
+from mkmw_flows.sync.orders.run import FLOW, run_shop_to_mplus
 from mkmw_flows.sync.reasons import Reason
 from mkmw_flows.sync.report import RecordResult
 

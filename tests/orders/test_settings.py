@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from mkmw_flows.settings.orders import OrderSyncSettings, normalise_rate, vat_key
-from mkmw_flows.sync.order_build import split_street
+from mkmw_flows.sync.orders.record import split_street
 
 
 def test_rows_are_normalised_and_looked_up() -> None:

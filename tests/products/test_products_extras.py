@@ -20,9 +20,11 @@ from mkmw_flows.flows.common import sync_context
 from mkmw_flows.flows.products import sync_products
 from mkmw_flows.mplus.times import AMSTERDAM
 from mkmw_flows.state import StateStore
-from mkmw_flows.sync.categories import sync_categories
 from mkmw_flows.sync.keys import ARTICLE, PRODUCT
-from mkmw_flows.sync.products import CURSOR, PRICE_CHANGES, ProductSync
+from mkmw_flows.sync.products.categories import sync_categories
+from mkmw_flows.sync.products.plan import CURSOR
+from mkmw_flows.sync.products.run import ProductSync
+from mkmw_flows.sync.products.steps import PRICE_CHANGES
 
 Make = Callable[..., tuple[str, Integration]]
 

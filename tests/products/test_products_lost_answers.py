@@ -6,14 +6,14 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from drills.soak import fast_context
 
-from bench.soak import fast_context
 from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 from mkmw_flows.flows.products import sync_products
 from mkmw_flows.state import StateStore
-from mkmw_flows.sync.products import ProductSync
+from mkmw_flows.sync.products.run import ProductSync
 from mkmw_flows.sync.reasons import Reason
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

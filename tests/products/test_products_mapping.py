@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from mkmw_flows.mapping import plan_changes
 from mkmw_flows.mapping.filters import ProductFilters, filter_reason
-from mkmw_flows.mapping.product_defaults import default_field_map
 from mkmw_flows.mplus.models import Article, CustomField, Product, SalesPrice
-from mkmw_flows.sync.product_source import (
+from mkmw_flows.sync.products.defaults import default_field_map
+from mkmw_flows.sync.products.source import (
     action_price,
     article_fields,
     is_variant_product,

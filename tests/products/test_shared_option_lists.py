@@ -15,15 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from drills.soak import fast_context
 
-from bench.soak import fast_context
 from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
 from mkmw_flows.flows.products import sync_products
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.keys import PRODUCT
-from mkmw_flows.sync.products import LIST_REPAIR, ProductSync
+from mkmw_flows.sync.products.lists import LIST_REPAIR
+from mkmw_flows.sync.products.run import ProductSync
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

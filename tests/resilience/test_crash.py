@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from bench.crash import crash_flow
+from drills.crash import crash_flow
 
 KILLS = 4
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drills.soak import FLOWS, Soak
 
-from bench.soak import FLOWS, Soak
 from mkmw_emulators.pair import EmulatorPair
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -20,7 +20,7 @@ from mkmw_emulators.core.faults import FaultConfig
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Outcome, StateStore
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.orders import run_shop_to_mplus
+from mkmw_flows.sync.orders.run import run_shop_to_mplus
 from mkmw_flows.sync.reasons import Reason
 
 from .conftest import BACKENDS, PG_URL, fresh_store
