@@ -52,7 +52,7 @@ def read_changes(box: _Box, full: bool) -> _Box:
     get_run_logger().info(
         "stock %s: %d articles to look at (cursor %s -> %s)",
         read.mode,
-        len(read.levels),
+        len(read.wanted) if read.wanted is not None else len(read.levels),
         read.since,
         read.new_cursor,
     )
@@ -114,7 +114,7 @@ def _note(read: StockRead, run: StockSteps) -> str:
     if read.mode == "idle":
         return f"Nothing changed in MplusKASSA stock since stockId {read.since}."
     text = (
-        f"Mode {read.mode}: {len(read.levels)} articles read in branches "
+        f"Mode {read.mode}: {read.articles_read} articles read in branches "
         f"{', '.join(str(b) for b in read.branches)}; {run.writes} shop writes"
     )
     if read.retried:

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session, select
+
 from mkmw_flows.state.models import Binding
 from mkmw_flows.state.store import StateStore, StoreTransaction
 
@@ -53,6 +55,14 @@ class Binder:
     def by_shop_keys(self, keys: Iterable[str]) -> dict[str, Binding]:
         """Bindings (no variant) of many shop keys in one query, keyed by shop key."""
         return self.store.bindings_by_shop_keys(self.integration, self.entity, keys)
+
+    def shop_key_of(self) -> dict[str, str]:
+        """MplusKASSA key -> shop key of every binding, two columns only (no rows loaded)."""
+        query = select(Binding.mplus_key, Binding.shop_key).where(
+            Binding.integration == self.integration, Binding.entity == self.entity
+        )
+        with Session(self.store.engine) as session:
+            return {mplus_key: shop_key for mplus_key, shop_key in session.exec(query)}
 
 
 @dataclass

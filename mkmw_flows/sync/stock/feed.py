@@ -7,7 +7,14 @@
   goods, which the mutation log ``getStockHistoryV2`` does not); the other branches' levels
   of those articles are read by article number, in batches. The new cursor is the head read
   *before* the levels, so a change made during the run is read again next run, never lost.
-* **full** (``full=True``, and the first run): every level of every counted branch.
+* **first** (no cursor yet): every level of every counted branch, which finds every
+  MplusKASSA article (each one is then bound by SKU or held).
+* **full** (``full=True`` once a run has committed a cursor): every article the state store
+  knows, bound or held, read by article number in chunks of :data:`READ_CHUNK` as the pages
+  reach them (:meth:`StockRead.load`), so memory stays flat however large the catalogue: only
+  one chunk of levels is held at a time. Since the first run every MplusKASSA article with
+  stock is bound or held, and an article added later shows up in the feed with its first
+  stock change. (With ``full=True`` and no cursor yet, everything is read as in a first run.)
 
 The levels are then cut into pages (:meth:`StockRead.pages`): the MplusKASSA articles of one
 shop article (its variants) always in the same page and the same record, so they share one
@@ -33,6 +40,8 @@ STOCK_ID = CursorSpec(
     "stock.stock_id", "the MplusKASSA stockId up to which every stock change has been sent"
 )
 CURSOR = STOCK_ID.name
+#: Articles per ``getStock`` call of a full run (one call per counted branch and chunk).
+READ_CHUNK = 2_000
 #: Held for these, an article is not looked up again until asked (or bound by the products flow).
 LOOKUP_REASONS = frozenset({Reason.STOCK_ARTICLE_UNKNOWN.value, Reason.SKU_DUPLICATE.value})
 
@@ -49,6 +58,11 @@ class StockRead:
         new_cursor: The cursor to commit with the last page (None: leave it).
         held_unknown: Keys held as STOCK_ARTICLE_UNKNOWN that are not to be looked up again.
         retried: Held keys taken again this run.
+        wanted: A full run read in chunks: every article number to look at, ascending (the
+            levels are read per chunk as the pages reach them, see :meth:`load`); None when
+            ``levels`` holds everything read.
+        head: The stock head read before the levels (None: the server gave none).
+        articles_read: Articles with a level in the counted branches, over the whole run.
     """
 
     mode: str
@@ -58,6 +72,17 @@ class StockRead:
     new_cursor: int | None = None
     held_unknown: set[str] = field(default_factory=set)
     retried: list[str] = field(default_factory=list)
+    wanted: list[int] | None = None
+    head: int | None = None
+    articles_read: int = 0
+    _order: list[int] = field(default_factory=list, repr=False)
+    _next: int = field(default=0, repr=False)
+    _loaded: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def chunked(self) -> bool:
+        """Whether the levels are read in chunks as the pages reach them (a full run)."""
+        return self.wanted is not None
 
     def pages(self, size: int, shop_key_of: dict[str, str] | None = None) -> list[list[list[int]]]:
         """The article numbers in pages of about `size`, each page a list of records.
@@ -71,7 +96,8 @@ class StockRead:
                 unbound article is a record of its own.
         """
         groups: dict[str, list[int]] = {}
-        for number in sorted(self.levels):
+        numbers = self.wanted if self.wanted is not None else sorted(self.levels)
+        for number in numbers:
             key = (shop_key_of or {}).get(str(number)) or f"#{number}"
             groups.setdefault(key, []).append(number)
         pages: list[list[list[int]]] = []
@@ -85,7 +111,56 @@ class StockRead:
             count += len(group)
         if current:
             pages.append(current)
+        if self.wanted is not None:
+            self._order = [n for page in pages for group in page for n in group]
+            self._next, self._loaded = 0, set()
         return pages
+
+    def load(self, ctx: SyncContext, groups: list[list[int]]) -> list[list[int]]:
+        """A chunked read: make sure one page's levels are read; return its records.
+
+        Reads the next :data:`READ_CHUNK` articles in page order (one ``getStock`` per counted
+        branch) until every article of the page is read, keeping only the levels of this page
+        and the ones read ahead: memory holds one chunk. Articles with no level in the counted
+        branches leave their record (a record left empty is dropped), as in a read of
+        everything.
+
+        Args:
+            ctx: The run's context.
+            groups: The page's records (article numbers of one shop article each).
+
+        Returns:
+            The page's records with only the articles that have levels.
+        """
+        needed = [n for group in groups for n in group]
+        while any(n not in self._loaded for n in needed) and self._next < len(self._order):
+            chunk = self._order[self._next : self._next + READ_CHUNK]
+            self._next += len(chunk)
+            keep = set(needed)
+            self.levels = {n: lv for n, lv in self.levels.items() if n in keep}
+            self._loaded = {n for n in self._loaded if n in keep} | set(chunk)
+            fresh = read_levels(ctx, self.branches, chunk)
+            self.articles_read += len(fresh)
+            self.levels.update(fresh)
+            if self.head is None:
+                top = max((lv.stock_id for lvs in fresh.values() for lv in lvs), default=0)
+                if top > (self.new_cursor or self.since or 0):
+                    self.new_cursor = top
+        records = [[n for n in group if n in self.levels] for group in groups]
+        return [record for record in records if record]
+
+
+def read_levels(
+    ctx: SyncContext, branches: list[int], numbers: list[int]
+) -> dict[int, list[StockLevel]]:
+    """The levels of some articles in the counted branches (one ``getStock`` per branch)."""
+    levels: dict[int, list[StockLevel]] = defaultdict(list)
+    if not numbers:
+        return {}
+    for branch in branches:
+        for level in ctx.mplus.get_stock(branch, article_numbers=numbers):
+            levels[level.article_number].append(level)
+    return dict(levels)
 
 
 def read_stock(ctx: SyncContext, *, full: bool = False) -> StockRead:
@@ -127,6 +202,19 @@ def read_stock(ctx: SyncContext, *, full: bool = False) -> StockRead:
     if mode == "incremental" and unmoved and not retry:
         return StockRead("idle", since=since, held_unknown=unknown)
     branches = sorted(policy.branches) or sorted(b.branch_number for b in ctx.mplus.get_branches())
+    if mode == "full" and since is not None:
+        known = {int(k) for k in ctx.bindings(ARTICLE).shop_key_of() if k.isdigit()}
+        known.update(int(h.record_key) for h in held)
+        return StockRead(
+            mode=mode,
+            branches=branches,
+            since=since,
+            new_cursor=head if head is not None and head != since else None,
+            held_unknown=unknown,
+            retried=retry,
+            wanted=sorted(known),
+            head=head,
+        )
     levels: dict[int, list[StockLevel]] = defaultdict(list)
     seen_max = since or 0
     if mode in ("full", "first"):
@@ -160,4 +248,6 @@ def read_stock(ctx: SyncContext, *, full: bool = False) -> StockRead:
         new_cursor=new_cursor if new_cursor != since else None,
         held_unknown=unknown,
         retried=retry,
+        head=head,
+        articles_read=len(levels),
     )

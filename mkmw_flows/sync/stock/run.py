@@ -19,16 +19,20 @@ def page_groups(steps: StockSteps) -> list[list[list[int]]]:
     The variants of one shop article are always one record, in one page.
     """
     read = steps.read
-    bindings = steps.articles.by_mplus_keys(map(str, read.levels))
-    shop_key_of = {key: b.shop_key for key, b in bindings.items()}
+    if read.chunked:
+        shop_key_of = steps.articles.shop_key_of()
+    else:
+        bindings = steps.articles.by_mplus_keys(map(str, read.levels))
+        shop_key_of = {key: b.shop_key for key, b in bindings.items()}
     return read.pages(steps.ctx.integration.stock.batch_size, shop_key_of)
 
 
 def run_stock_page(steps: StockSteps, groups: list[list[int]], *, last: bool) -> list[RecordResult]:
     """Take one page through the steps; the last page also moves the stock cursor.
 
-    A run with no article to look at (e.g. changes only in branches that do not count) still
-    moves its cursor: an empty last page.
+    In a full run the page's levels are read first (:meth:`StockRead.load`: a chunk of
+    articles at a time). A run with no article to look at (e.g. changes only in branches
+    that do not count) still moves its cursor: an empty last page.
 
     Args:
         steps: The run.
@@ -38,6 +42,8 @@ def run_stock_page(steps: StockSteps, groups: list[list[int]], *, last: bool) ->
     Returns:
         The page's results (also added to the run's report).
     """
+    if steps.read.chunked:
+        groups = steps.read.load(steps.ctx, groups)
     cursors = steps.cursors_after() if last else {}
     if not groups and not cursors:
         return []

@@ -34,6 +34,7 @@ from mkmw_flows.state.binder import Bind
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE
 from mkmw_flows.sync.reasons import Reason
+from mkmw_flows.sync.report import RecordResult
 from mkmw_flows.sync.stock.calc import StockPolicy
 from mkmw_flows.sync.stock.feed import STOCK_ID, StockRead
 from mkmw_flows.sync.stock.record import (
@@ -204,6 +205,22 @@ class StockSteps(RecordSteps[StockRecord, list[StockItem], list[StockWrite], lis
                     else failed(item, error, why, sent)
                 )
         return record.results()
+
+    def committed(self, results: list[RecordResult]) -> None:
+        """Let go of what the ledger now holds, so a run's memory stays flat.
+
+        The run's report keeps every result (counts, verdict, alerts), so over a full run of
+        a large catalogue the levels read (``source``) and the "already sent" texts would be
+        most of its memory. Once the page is committed both are in the ledger, and nothing
+        shows them from the report (the summary lists held and failed records, whose texts
+        stay). A dry run commits nothing and keeps everything.
+        """
+        if self.ctx.dry_run:
+            return
+        for result in results:
+            result.source = None
+            if result.outcome is Outcome.UNCHANGED and result.reason is None and not result.hold:
+                result.message = ""
 
     # ---- helpers --------------------------------------------------------------------------
 
