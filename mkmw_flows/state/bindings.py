@@ -5,10 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from mkmw_flows.state.database import StoreBase, TransactionBase
 from mkmw_flows.state.models import Binding, utcnow
+
+_BINDING: Table = Binding.__table__  # type: ignore[attr-defined]
+#: One UPDATE of a binding by id, run as executemany over a batch's changed bindings.
+_UPDATE_BINDING = (
+    update(_BINDING)
+    .where(_BINDING.c.id == bindparam("b_id"))
+    .values(
+        shop_key=bindparam("b_shop_key"),
+        variant_key=bindparam("b_variant_key"),
+        field_hashes=bindparam("b_field_hashes", type_=_BINDING.c.field_hashes.type),
+        extra=bindparam("b_extra", type_=_BINDING.c.extra.type),
+        synced_at=bindparam("b_synced_at", type_=_BINDING.c.synced_at.type),
+    )
+)
 
 
 class BindingStore(StoreBase):
@@ -130,38 +146,68 @@ class BindingTransaction(TransactionBase):
         return binding
 
     def put_bindings(self, integration: str, entity: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Many :meth:`put_binding` calls of one entity in one query and one flush (batches).
+        """Many :meth:`put_binding` calls of one entity in a few statements (batches).
+
+        The existing rows are read in one query per 500 keys (their id, hashes and extra
+        only), then every changed binding is written with one executemany UPDATE and every
+        new one with one executemany INSERT: no ORM object per row, which made a page of
+        bindings cost about 0.7 ms a row. Rows naming the same key merge in order, as
+        successive :meth:`put_binding` calls would.
 
         Args:
             integration: Integration name.
             entity: The entity of every row.
             rows: Keyword arguments of :meth:`put_binding` (``mplus_key``, ``shop_key``, ...).
         """
+        if not rows:
+            return
+        self.session.flush()  # ORM writes of this transaction go first, as they were made
+        connection = self.session.connection()
         keys = list(dict.fromkeys(str(row["mplus_key"]) for row in rows))
-        existing: dict[str, Binding] = {}
+        stored: dict[str, tuple[int, dict[str, str], dict[str, Any]]] = {}
         for start in range(0, len(keys), 500):
-            query = select(Binding).where(
-                Binding.integration == integration,
-                Binding.entity == entity,
-                col(Binding.mplus_key).in_(keys[start : start + 500]),
+            query = sa_select(
+                _BINDING.c.id, _BINDING.c.mplus_key, _BINDING.c.field_hashes, _BINDING.c.extra
+            ).where(
+                _BINDING.c.integration == integration,
+                _BINDING.c.entity == entity,
+                _BINDING.c.mplus_key.in_(keys[start : start + 500]),
             )
-            existing.update({b.mplus_key: b for b in self.session.exec(query)})
+            for row_id, key, hashes, extra in connection.execute(query):
+                stored[key] = (row_id, hashes or {}, extra or {})
         now = utcnow()
+        merged: dict[str, dict[str, Any]] = {}
         for row in rows:
             key = str(row["mplus_key"])
-            binding = existing.get(key) or Binding(
-                integration=integration, entity=entity, mplus_key=key, shop_key=row["shop_key"]
-            )
-            binding.shop_key = row["shop_key"]
-            binding.variant_key = row.get("variant_key", "")
-            if row.get("field_hashes"):
-                binding.field_hashes = {**binding.field_hashes, **row["field_hashes"]}
-            if row.get("extra"):
-                binding.extra = {**binding.extra, **row["extra"]}
-            binding.synced_at = now
-            existing[key] = binding
-            self.session.add(binding)
-        self.session.flush()
+            before = merged.get(key)
+            if before is None:
+                row_id, hashes, extra = stored.get(key, (None, {}, {}))
+                before = {"id": row_id, "field_hashes": hashes, "extra": extra}
+            merged[key] = {
+                "id": before["id"],
+                "mplus_key": key,
+                "shop_key": row["shop_key"],
+                "variant_key": row.get("variant_key", ""),
+                "field_hashes": {**before["field_hashes"], **(row.get("field_hashes") or {})},
+                "extra": {**before["extra"], **(row.get("extra") or {})},
+                "synced_at": now,
+            }
+        updates = [
+            {"b_" + name: value for name, value in values.items() if name != "mplus_key"}
+            for values in merged.values()
+            if values["id"] is not None
+        ]
+        inserts = [
+            {"integration": integration, "entity": entity}
+            | {name: value for name, value in values.items() if name != "id"}
+            for values in merged.values()
+            if values["id"] is None
+        ]
+        # updates first, as the ORM's flush did (a shop key may move from an old binding)
+        if updates:
+            connection.execute(_UPDATE_BINDING, updates)
+        if inserts:
+            connection.execute(insert(_BINDING), inserts)
 
     def delete_binding(self, integration: str, entity: str, mplus_key: str) -> None:
         """Remove the binding of ``mplus_key``, if any."""

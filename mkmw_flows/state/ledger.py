@@ -6,11 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlmodel import Session, col, delete, select, update
 
 from mkmw_flows.state.database import StoreBase, TransactionBase
 from mkmw_flows.state.models import LedgerEntry, Outcome, utcnow
+
+_LEDGER: Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 
 
 class LedgerStore(StoreBase):
@@ -98,11 +100,12 @@ class LedgerTransaction(TransactionBase):
         for row in rows:
             row.setdefault("created_at", now)
         if rows:
-            self.session.execute(insert(LedgerEntry), rows)
+            # one executemany on the transaction's connection (no ORM bulk machinery per row)
+            self.session.connection().execute(insert(_LEDGER), rows)
 
 
 def _ledger_row(entry: LedgerEntry) -> dict[str, Any]:
-    row = {c.name: getattr(entry, c.name) for c in LedgerEntry.__table__.columns}  # type: ignore[attr-defined]
+    row = {c.name: getattr(entry, c.name) for c in _LEDGER.columns}
     if row.get("id") is None:
         row.pop("id", None)
     return row

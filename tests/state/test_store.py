@@ -252,3 +252,72 @@ def test_repairs_owed_are_recorded_kept_and_cleared_per_integration(store: State
     assert [r.shop_key for r in store.repairs_owed("shop1", "lists")] == ["56"]
     assert [r.mplus_key for r in store.repairs_owed("shop2", "lists")] == ["900"]
     assert store.repairs_owed("shop1", "images") == []
+
+
+def test_put_bindings_inserts_new_and_merges_into_existing(store: StateStore) -> None:
+    """One call writes new rows and updates stored ones, merging hashes and extra."""
+    with store.transaction() as tx:
+        tx.put_binding(
+            "s", "article", mplus_key="1", shop_key="10", field_hashes={"name": "a"}, extra={"x": 1}
+        )
+    before = store.find_binding("s", "article", mplus_key="1")
+    assert before is not None
+    with store.transaction() as tx:
+        tx.put_bindings(
+            "s",
+            "article",
+            [
+                {"mplus_key": "1", "shop_key": "11", "field_hashes": {"price": "p"}},
+                {"mplus_key": 2, "shop_key": "20", "variant_key": "Kleur=Rood", "extra": {"v": 7}},
+                {"mplus_key": "3", "shop_key": "30", "field_hashes": None, "extra": None},
+            ],
+        )
+    one = store.find_binding("s", "article", mplus_key="1")
+    assert one is not None and one.id == before.id
+    assert (one.shop_key, one.variant_key) == ("11", "")
+    assert one.field_hashes == {"name": "a", "price": "p"}
+    assert one.extra == {"x": 1}
+    assert one.synced_at >= before.synced_at
+    two = store.find_binding("s", "article", shop_key="20", variant_key="Kleur=Rood")
+    assert two is not None and two.mplus_key == "2" and two.extra == {"v": 7}
+    three = store.find_binding("s", "article", mplus_key="3")
+    assert three is not None and three.field_hashes == {} and three.extra == {}
+    assert [b.mplus_key for b in store.bindings("s", "article")] == ["1", "2", "3"]
+    assert store.bindings("s", "product") == []
+
+
+def test_put_bindings_merges_rows_of_one_key_in_order(store: StateStore) -> None:
+    """Two rows for one key in a batch act as two put_binding calls, the later one last."""
+    with store.transaction() as tx:
+        tx.put_binding("s", "article", mplus_key="5", shop_key="50", field_hashes={"a": "1"})
+        tx.put_bindings(
+            "s",
+            "article",
+            [
+                {"mplus_key": "5", "shop_key": "51", "field_hashes": {"b": "2"}},
+                {"mplus_key": "5", "shop_key": "52", "field_hashes": {"a": "3"}},
+                {"mplus_key": "6", "shop_key": "60", "extra": {"k": "x"}},
+                {"mplus_key": "6", "shop_key": "61", "extra": {"l": "y"}},
+            ],
+        )
+    five = store.find_binding("s", "article", mplus_key="5")
+    assert five is not None and five.shop_key == "52"
+    assert five.field_hashes == {"a": "3", "b": "2"}
+    six = store.find_binding("s", "article", mplus_key="6")
+    assert six is not None and six.shop_key == "61" and six.extra == {"k": "x", "l": "y"}
+    assert len(store.bindings("s", "article")) == 2
+
+
+def test_put_bindings_clash_rolls_back_the_whole_batch(store: StateStore) -> None:
+    with store.transaction() as tx:
+        tx.put_binding("s", "article", mplus_key="1", shop_key="10")
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.set_cursor("s", "c", "9")
+        tx.put_bindings(
+            "s",
+            "article",
+            [{"mplus_key": "7", "shop_key": "70"}, {"mplus_key": "8", "shop_key": "10"}],
+        )
+    assert store.find_binding("s", "article", mplus_key="7") is None
+    assert store.get_cursor("s", "c") is None
+    assert len(store.bindings("s", "article")) == 1

@@ -213,9 +213,12 @@ class CategorySteps(RecordSteps[GroupRecord, int | None, CategoryWrite, int]):
                     f"{group.name}: no shop category; creating categories is switched off",
                 )
             )
-        desired = {k: v for k, v in desired.items() if v is not None}
-        changes = [FieldChange(k, None, v) for k, v in desired.items()]
-        return CategoryWrite(title, desired, changes, hashes=hashes_of(desired))
+        sent = {k: v for k, v in desired.items() if v is not None}
+        changes = [FieldChange(k, None, v) for k, v in sent.items()]
+        # the hashes hold the tree as created, a top-level category's missing parent too: the
+        # next run compares the parent with them and must find it unchanged
+        hashes = hashes_of({**sent, "parent_category_id": desired["parent_category_id"]})
+        return CategoryWrite(title, sent, changes, hashes=hashes)
 
     def _compare(
         self,

@@ -55,6 +55,8 @@ class ProductPlan:
         image_state: What to remember of them on the binding (hash, shop ids, names).
         reason: Reason code of a skip, failure or conflict.
         message: Plain words for the ledger.
+        article_bindings: The ``article`` bindings of the product's articles, as read with
+            its page (None: not read; the binding step then reads them).
     """
 
     src: SourceProduct
@@ -71,6 +73,7 @@ class ProductPlan:
     image_state: dict[str, Any] | None = None
     reason: Reason | None = None
     message: str = ""
+    article_bindings: dict[str, Binding] | None = None
 
     @property
     def writes(self) -> list[FieldChange]:
@@ -188,7 +191,14 @@ class ProductPlanner:
         for src in sources:
             binding = holders[src.product_number]
             current = shop.get(int(binding.shop_key)) if binding is not None else None
-            plans.append(self.plan_product(src, binding, current))
+            plan = self.plan_product(src, binding, current)
+            # the page's read serves the binding step too: no store query per written product
+            plan.article_bindings = {
+                str(a.article_number): by_article[str(a.article_number)]
+                for a in src.product.articles
+                if str(a.article_number) in by_article
+            }
+            plans.append(plan)
         return plans
 
     def plan_product(

@@ -272,9 +272,11 @@ def product_binds(ctx: SyncContext, plan: ProductPlan, article: ShopArticle | No
     for variant in article.variants:
         options = {names.get(lid, str(lid)): name for lid, name in variant.option_names().items()}
         variants[variant_key(options)] = variant.id
-    existing = ctx.bindings(ARTICLE).by_mplus_keys(
-        [str(a.article_number) for a in src.product.articles]
-    )
+    existing = plan.article_bindings
+    if existing is None:
+        existing = ctx.bindings(ARTICLE).by_mplus_keys(
+            [str(a.article_number) for a in src.product.articles]
+        )
     for a in src.product.articles:
         number = str(a.article_number)
         combo = src.combos.get(int(a.article_number or 0))
