@@ -29,7 +29,7 @@ from typing import Any
 from bench.report import machine, render
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ("calibration", "products", "stock", "orders", "prefect-overhead")
+SCENARIOS = ("calibration", "products", "stock", "stock-full", "orders", "prefect-overhead")
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
 
 

@@ -42,12 +42,14 @@ SIZES: dict[str, dict[str, float]] = {
     "calibration": {"calls": 200},
     "products": {"articles": 10_000, "changed": 0.01},
     "stock": {"articles": 100_000, "changed": 0.01},
+    "stock-full": {"small": 10_000, "large": 100_000},
     "orders": {"orders": 1_000, "returning": 0.3},
 }
 QUICK: dict[str, dict[str, float]] = {
     "calibration": {"calls": 20},
     "products": {"articles": 500, "changed": 0.01},
     "stock": {"articles": 5_000, "changed": 0.01},
+    "stock-full": {"small": 1_000, "large": 5_000},
     "orders": {"orders": 10, "returning": 0.3},
 }
 
@@ -311,6 +313,39 @@ def stock(articles: int, changed: float, latency_ms: float) -> dict[str, Any]:
     }
 
 
+def stock_full(small: int, large: int, latency_ms: float) -> dict[str, Any]:
+    """A full stock run (``full=True``) at two catalogue sizes: memory must stay flat."""
+    from bench.stock import READ_CHUNK, full_run
+
+    runs: list[dict[str, Any]] = []
+    peaks: dict[int, float] = {}
+    for articles in (small, large):
+        doc = full_run(articles, latency_ms, repeat=1)
+        for run in doc["runs"]:
+            peaks[articles] = max(peaks.get(articles, 0.0), float(run["rss_mb"]))
+            runs.append(run)
+    notes = []
+    if peaks.get(small):
+        notes.append(
+            f"Peak RSS at {large:,} articles is {peaks[large] / peaks[small]:.2f}x the "
+            f"{small:,}-article figure ({peaks[large]:.0f} MB against {peaks[small]:.0f} MB); "
+            "about 110 MB of each is the imported libraries."
+        )
+    return {
+        "name": "stock-full",
+        "title": f"Stock: full runs at {small:,} and {large:,} articles",
+        "setup": (
+            "`sync-stock` plain function with `full=True` after a first run: every bound or "
+            f"held article read by article number, {READ_CHUNK:,} per `getStock` call per "
+            f"branch, compared and settled chunk by chunk; {latency_ms:g} ms latency per "
+            "request. Each measured run is a fresh process that imports only the product (as "
+            "in `bench/stock.py`); the emulators and the seeding run in another process."
+        ),
+        "runs": runs,
+        "notes": notes,
+    }
+
+
 # ---- orders --------------------------------------------------------------------------------
 
 
@@ -452,6 +487,7 @@ SCENARIOS: dict[str, Callable[[dict[str, float], float], dict[str, Any]]] = {
     "calibration": lambda s, lat: calibrate(int(s["calls"]), lat),
     "products": lambda s, lat: products(int(s["articles"]), s["changed"], lat),
     "stock": lambda s, lat: stock(int(s["articles"]), s["changed"], lat),
+    "stock-full": lambda s, lat: stock_full(int(s["small"]), int(s["large"]), lat),
     "orders": lambda s, lat: orders(int(s["orders"]), s["returning"], lat),
 }
 
