@@ -13,6 +13,7 @@ customer is claimed first (:meth:`Customers.take`), and the claim is released wi
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +53,10 @@ class CustomerResult:
 class Customers:
     """The customers of one run: relations written so far and the claims held.
 
+    Thread-safe: the orders of a page are taken a few at a time (``write_concurrency``), the
+    orders of one customer one after the other (the steps group them by customer key), so
+    two threads never resolve the same customer; the run cache and the claims are shared.
+
     Args:
         ctx: The run (dry runs read but never write, and claim nothing).
         flow: The flow the claims are taken under.
@@ -66,6 +71,7 @@ class Customers:
         self.known: dict[str, tuple[int, dict[str, str]]] = {}
         #: Claims on customers the current page holds (released with its orders).
         self.claims: set[str] = set()
+        self._lock = threading.Lock()
 
     def take(self, email: str | None, mapped: dict[str, Any]) -> CustomerResult | None:
         """Claim the order's customer, then find, update or create its relation.
@@ -87,7 +93,8 @@ class Customers:
             self.ctx, email, mapped, self.rules
         )
         if customer.email_key is not None and customer.action != "planned":
-            self.known[customer.email_key] = (customer.relation_number, customer.hashes)
+            with self._lock:
+                self.known[customer.email_key] = (customer.relation_number, customer.hashes)
             customer.binds.append(
                 Bind(
                     CUSTOMER,
@@ -97,8 +104,16 @@ class Customers:
                 )
             )
         elif customer.email_key is not None:
-            self.known[customer.email_key] = (0, customer.hashes)
+            with self._lock:
+                self.known[customer.email_key] = (0, customer.hashes)
         return customer
+
+    def held_claims(self) -> list[str]:
+        """The customer claims the current page holds, and forget them (the page releases them)."""
+        with self._lock:
+            held = sorted(self.claims)
+            self.claims.clear()
+        return held
 
     def _claim(self, email: str | None) -> bool:
         """Claim the customer, so two runs never find-or-create the same one at once.
@@ -110,7 +125,8 @@ class Customers:
             return True
         key = "customer:" + hashlib.sha256(customer_key(email).encode()).hexdigest()[:40]
         if ctx.store.claim(ctx.name, self.flow, key, claim_owner(ctx.report.run_id)):
-            self.claims.add(key)
+            with self._lock:
+                self.claims.add(key)
             return True
         return False
 
@@ -118,7 +134,8 @@ class Customers:
         """The relation written earlier this run, when its fields are unchanged."""
         if self.ctx.integration.orders.default_debtor is not None or not email:
             return None
-        cached = self.known.get(customer_key(email))
+        with self._lock:
+            cached = self.known.get(customer_key(email))
         if cached is None:
             return None
         number, hashes = cached
