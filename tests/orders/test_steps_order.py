@@ -10,6 +10,7 @@ moment the feed's page reaches the steps until the order's outcome is settled.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -19,7 +20,7 @@ import pytest
 
 import mkmw_flows.sync.orders as wing
 from mkmw_emulators.pair import EmulatorPair
-from mkmw_flows.mplus import client as mplus_client
+from mkmw_flows.mplus.operations import orders as mplus_orders
 from mkmw_flows.state import Outcome
 from mkmw_flows.sync.keys import CUSTOMER, ORDER
 from mkmw_flows.sync.orders import feed, steps
@@ -46,7 +47,7 @@ class Trace:
         if event == "call" and not self.ended:
             if where == Path(feed.__file__) and code.co_name == "feed_pages":
                 self.events.append("feed")
-            if where == Path(mplus_client.__file__) and code.co_name == "create_order":
+            if where == Path(mplus_orders.__file__) and code.co_name == "create_order":
                 self.events.append("createOrderV3")
             if (
                 where.name == STEPS
@@ -90,11 +91,14 @@ def test_one_order_goes_through_the_steps_in_order_and_never_back_to_a_module(
     ctx = context(integration(pair, tmp_path, status_write_back={"imported": 2}))
     bind_articles(pair, ctx.store, ctx.name)
     trace = Trace()
+    # the write threads too (orders.write_concurrency): a page may be taken in a thread pool
+    threading.settrace(trace.call)
     sys.settrace(trace.call)
     try:
         run_shop_to_mplus(ctx)
     finally:
         sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
 
     # the order is in MplusKASSA, for the relation created for it (never relation 0)
     [result] = [r for r in ctx.report.results if r.key == str(order.number)]
