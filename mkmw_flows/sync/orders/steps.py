@@ -125,6 +125,7 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
         self.mapped: dict[int, MappedOrder] = {}
         self.verdicts: dict[int, Verdict] = {}
         self.articles: dict[int, dict[int, int | LineProblem]] = {}
+        self.emails: list[str | None] = []  # the customers of the page's orders to take
         self.unavailable: MplusError | None = None
         self.parallel = self.settings.write_concurrency
         self._lock = threading.Lock()  # elsewhere_from, set from the write threads
@@ -142,6 +143,7 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
         self.mapped = map_orders(self.field_map, fresh)
         self.verdicts = verdicts(fresh, self.settings, self.mapped)
         wanted = [o for o in fresh if self.verdicts[o.number].filtered is None]
+        self.emails = [self.mapped[o.number].source.get("email") for o in wanted]
         self.articles, self.unavailable = {}, None
         if wanted:
             try:
@@ -209,7 +211,7 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
                 articles=self.articles.get(record.number, {}),
                 shipping_ids=self.shipping_ids or {},
             )
-            customer = self.customers.take(mapped.source.get("email"), mapped.mapped)
+            customer = self.customers.take(mapped.source.get("email"), mapped.mapped, self.emails)
         except OrderProblem as problem:
             raise Stop(self._problem(record, problem)) from None
         except MplusError as exc:
