@@ -88,7 +88,8 @@ def machine() -> dict[str, Any]:
 class Floor:
     """The shortest possible wall time of a run, given its calls.
 
-    MplusKASSA calls go one after the other (the SOAP client is sequential); shop reads go
+    MplusKASSA calls go ``mplus_concurrency`` at a time (1 unless a flow takes its records in
+    parallel, as the orders flow does); shop reads go
     ``read_concurrency`` at a time and shop writes ``write_concurrency`` at a time; with a
     rate limit on the shop, its calls beyond the first burst (the client's token bucket holds
     ``max(1, rate)``) cannot go faster than ``rate`` per second.
@@ -98,6 +99,7 @@ class Floor:
     read_concurrency: int = 1
     write_concurrency: int = 1
     rate: float | None = None
+    mplus_concurrency: int = 1
 
     def seconds(self, mplus_calls: int, shop_reads: int, shop_writes: int) -> float:
         """The floor in seconds for these calls."""
@@ -109,7 +111,7 @@ class Floor:
     def by_latency(self, mplus_calls: int, shop_reads: int, shop_writes: int) -> float:
         """The floor the latency alone sets (what the calibration scales)."""
         rounds = (
-            mplus_calls
+            math.ceil(mplus_calls / self.mplus_concurrency)
             + math.ceil(shop_reads / self.read_concurrency)
             + math.ceil(shop_writes / self.write_concurrency)
         )
@@ -123,8 +125,11 @@ class Floor:
 
     def formula(self) -> str:
         """How the floor is computed, in words."""
+        mplus = "MplusKASSA calls"
+        if self.mplus_concurrency > 1:
+            mplus += f" / {self.mplus_concurrency}"
         text = (
-            f"{self.latency_ms:g} ms x (MplusKASSA calls + shop reads / {self.read_concurrency} "
+            f"{self.latency_ms:g} ms x ({mplus} + shop reads / {self.read_concurrency} "
             f"+ shop writes / {self.write_concurrency})"
         )
         if self.rate:

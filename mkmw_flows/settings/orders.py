@@ -326,6 +326,15 @@ class OrderSyncSettings(Block):
     page_size: int = Field(
         default=100, ge=1, le=100, description="Orders per batch (one Prefect task each)."
     )
+    write_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description=(
+            "Orders of different customers written into MplusKASSA at once; the orders of one "
+            "customer are always written one after the other (1: every order in turn)."
+        ),
+    )
     reverse_payment: str = Field(
         default="basic:advance",
         pattern=r"^\s*[^:\s][^:]*:\s*\S.*$",

@@ -7,6 +7,11 @@ a page of source records through them in a fixed order::
     for each record:  skip? -> dependencies -> build -> write -> bind -> outcome
     commit: bindings + outcomes + the page's cursors, in one transaction
 
+With ``parallel`` above 1 the records of a page are taken that many at a time in a thread
+pool. Records that must not overlap (two orders of one customer) share a :meth:`~RecordSteps.group`
+key: a group is one unit of work, its records taken one after the other in page order.
+Results are reported in page order either way.
+
 A record is the unit that is written once: one order, one product, or one shop article with
 its variants (stock writes every variant of an article in one call), so a record's steps may
 give one result or several (one per variant). A dry run is the same path without ``write``
@@ -23,7 +28,7 @@ transaction, so a crash never leaves a cursor ahead of the records behind it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
@@ -46,6 +51,10 @@ Results = RecordResult | list[RecordResult]
 def as_list(results: Results) -> list[RecordResult]:
     """One result or several, as a list."""
     return results if isinstance(results, list) else [results]
+
+
+#: One record taken: its results and the bindings to commit with its page.
+_Taken = tuple[list[RecordResult], list[Bind]]
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ class RecordSteps(ABC, Generic[Source, Deps, Built, Written]):
 
     Attributes:
         cursors: The cursors this sync advances (pages may only move these).
-        parallel: Records of a page taken at once (their writes overlap); 1 = in order.
+        parallel: Units of work of a page taken at once (their writes overlap); 1 = in order.
     """
 
     cursors: ClassVar[tuple[CursorSpec, ...]] = ()
@@ -101,6 +110,14 @@ class RecordSteps(ABC, Generic[Source, Deps, Built, Written]):
 
     def prepare(self, records: list[Source]) -> None:  # noqa: B027 - optional step
         """The page's shared lookups, done once (bindings, existing records, articles)."""
+
+    def group(self, record: Source) -> Hashable | None:
+        """The key of the records that are taken one after the other (None: on its own).
+
+        Called after :meth:`prepare`. Records with the same key form one unit of work: with
+        ``parallel`` above 1 different units overlap, the records of one unit never do.
+        """
+        return None
 
     def skip(self, record: Source) -> Results | None:
         """The result of a record that is not taken (filters, unchanged), or None.
@@ -179,21 +196,43 @@ def run_page(
     results: list[RecordResult] = []
     binds: list[Bind] = []
 
-    def one(record: Source) -> tuple[list[RecordResult], list[Bind]]:
-        return take_record(steps, record, dry_run=ctx.dry_run)
+    def unit(positions: list[int]) -> list[tuple[int, _Taken]]:
+        return [(at, take_record(steps, page.records[at], dry_run=ctx.dry_run)) for at in positions]
 
-    taken: list[tuple[list[RecordResult], list[Bind]]]
-    if steps.parallel > 1 and len(page.records) > 1:
-        with ThreadPoolExecutor(max_workers=steps.parallel) as pool:
-            taken = list(pool.map(one, page.records))
+    units = _units(steps, page.records)
+    taken: dict[int, _Taken] = {}
+    if steps.parallel > 1 and len(units) > 1:
+        with ThreadPoolExecutor(max_workers=steps.parallel, thread_name_prefix="record") as pool:
+            for done in [pool.submit(unit, u) for u in units]:
+                taken.update(done.result())
     else:
-        taken = [one(r) for r in page.records]
-    for record_results, record_binds in taken:
+        for positions in units:
+            taken.update(unit(positions))
+    for at in range(len(page.records)):
+        record_results, record_binds = taken[at]
         results.extend(record_results)
         binds.extend(record_binds)
     commit_page(ctx, results, binds, page.cursors)
     steps.committed(results)
     return results
+
+
+def _units(
+    steps: RecordSteps[Source, Deps, Built, Written], records: list[Source]
+) -> list[list[int]]:
+    """The page's units of work: positions of records, grouped by key, in page order."""
+    units: list[list[int]] = []
+    grouped: dict[Hashable, list[int]] = {}
+    for at, record in enumerate(records):
+        key = steps.group(record) if steps.parallel > 1 else None
+        if key is None:
+            units.append([at])
+        elif key in grouped:
+            grouped[key].append(at)
+        else:
+            grouped[key] = [at]
+            units.append(grouped[key])
+    return units
 
 
 def commit_page(

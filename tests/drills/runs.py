@@ -38,6 +38,7 @@ ORDER_SETTINGS: dict[str, Any] = {
     "statuses_to_import": [PAID],
     "status_write_back": {"imported": IMPORTED, "delivered": DELIVERED},
     "page_size": 20,
+    "write_concurrency": 4,  # orders of different customers written at once
 }
 
 

@@ -10,6 +10,7 @@ moment the feed's page reaches the steps until the order's outcome is settled.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -90,11 +91,14 @@ def test_one_order_goes_through_the_steps_in_order_and_never_back_to_a_module(
     ctx = context(integration(pair, tmp_path, status_write_back={"imported": 2}))
     bind_articles(pair, ctx.store, ctx.name)
     trace = Trace()
+    # the write threads too (orders.write_concurrency): a page may be taken in a thread pool
+    threading.settrace(trace.call)
     sys.settrace(trace.call)
     try:
         run_shop_to_mplus(ctx)
     finally:
         sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
 
     # the order is in MplusKASSA, for the relation created for it (never relation 0)
     [result] = [r for r in ctx.report.results if r.key == str(order.number)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -121,3 +123,58 @@ def test_a_page_that_breaks_commits_nothing(tmp_path: Path) -> None:
 def test_a_page_may_only_move_declared_cursors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not declare"):
         run_page(_ctx(tmp_path), Doubler(), Page([2], cursors={"other": "1"}))
+
+
+class Grouped(Doubler):
+    """Doubler taken two units at a time; numbers with the same tens digit form one group."""
+
+    def __init__(self, barrier: threading.Barrier) -> None:
+        super().__init__()
+        self.parallel = 2
+        self.barrier = barrier
+        self.lock = threading.Lock()
+        self.busy: set[int] = set()  # groups being written right now
+        self.overlapped = False  # two records of one group written at once
+        self.order: list[int] = []
+
+    def group(self, record: int) -> int:
+        return record // 10
+
+    def write(self, record: int, built: int) -> str:
+        with self.lock:
+            self.overlapped |= record // 10 in self.busy
+            self.busy.add(record // 10)
+            self.order.append(record)
+        if record in (10, 20):
+            self.barrier.wait()  # the first of each group: only returns when both are here
+        time.sleep(0.01)
+        with self.lock:
+            self.busy.discard(record // 10)
+        return super().write(record, built)
+
+
+def test_groups_overlap_but_the_records_of_one_group_never_do(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    steps = Grouped(threading.Barrier(2, timeout=10))
+    page = [10, 20, 12, 22, 14, 24, 16]
+    results = run_page(ctx, steps, Page(page, cursors={"test.feed": "24"}))
+    # reported in page order, every record written once
+    assert [r.key for r in results] == [str(n) for n in page]
+    assert sorted(steps.written) == sorted(2 * n for n in page)
+    # groups 1x and 2x were written at once (the barrier let 10 and 20 through together) ...
+    assert not steps.barrier.broken
+    # ... and each group's records one after the other, in page order
+    assert not steps.overlapped
+    assert [n for n in steps.order if n < 20] == [10, 12, 14, 16]
+    assert [n for n in steps.order if n >= 20] == [20, 22, 24]
+    assert len(ctx.bindings("n").all()) == len(page)
+
+
+def test_one_at_a_time_calls_no_group_and_keeps_page_order(tmp_path: Path) -> None:
+    class Ungrouped(Doubler):
+        def group(self, record: int) -> int:
+            raise AssertionError("group is only asked with parallel above 1")
+
+    steps = Ungrouped()
+    run_page(_ctx(tmp_path), steps, Page([2, 6, 8]))
+    assert steps.written == [4, 12, 16]

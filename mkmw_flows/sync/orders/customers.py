@@ -8,11 +8,15 @@ name gives a company relation with the person as contact, no company gives a per
 A customer exists here only as the relation of an order (it has no feed of its own), so it
 lives in the orders wing. Two runs never find-or-create the same customer at once: an order's
 customer is claimed first (:meth:`Customers.take`), and the claim is released with the page.
+The first order of a page that needs its customer claims the customers of every order of the
+page at once (one transaction, not one per order).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +56,10 @@ class CustomerResult:
 class Customers:
     """The customers of one run: relations written so far and the claims held.
 
+    Thread-safe: the orders of a page are taken a few at a time (``write_concurrency``), the
+    orders of one customer one after the other (the steps group them by customer key), so
+    two threads never resolve the same customer; the run cache and the claims are shared.
+
     Args:
         ctx: The run (dry runs read but never write, and claim nothing).
         flow: The flow the claims are taken under.
@@ -66,13 +74,20 @@ class Customers:
         self.known: dict[str, tuple[int, dict[str, str]]] = {}
         #: Claims on customers the current page holds (released with its orders).
         self.claims: set[str] = set()
+        #: Claim keys asked for on the current page (held or refused).
+        self._asked: set[str] = set()
+        self._lock = threading.Lock()
 
-    def take(self, email: str | None, mapped: dict[str, Any]) -> CustomerResult | None:
+    def take(
+        self, email: str | None, mapped: dict[str, Any], page: Iterable[str | None] = ()
+    ) -> CustomerResult | None:
         """Claim the order's customer, then find, update or create its relation.
 
         Args:
             email: The customer's e-mail address (checked before, unless a default debtor).
             mapped: The order map's values for the order (``relation.*`` are used).
+            page: The e-mail addresses of the other orders of the page, claimed together
+                with this one the first time (one transaction a page).
 
         Returns:
             The relation and what was done, or None when another run holds the customer.
@@ -81,13 +96,14 @@ class Customers:
             MplusError: When MplusKASSA fails; the order is held and taken again.
         """
         email = email or None
-        if not self._claim(email):
+        if not self._claim(email, page):
             return None
         customer = self._cached(email, mapped) or resolve_customer(
             self.ctx, email, mapped, self.rules
         )
         if customer.email_key is not None and customer.action != "planned":
-            self.known[customer.email_key] = (customer.relation_number, customer.hashes)
+            with self._lock:
+                self.known[customer.email_key] = (customer.relation_number, customer.hashes)
             customer.binds.append(
                 Bind(
                     CUSTOMER,
@@ -97,28 +113,42 @@ class Customers:
                 )
             )
         elif customer.email_key is not None:
-            self.known[customer.email_key] = (0, customer.hashes)
+            with self._lock:
+                self.known[customer.email_key] = (0, customer.hashes)
         return customer
 
-    def _claim(self, email: str | None) -> bool:
+    def held_claims(self) -> list[str]:
+        """The customer claims the current page holds, and forget them (the page releases them)."""
+        with self._lock:
+            held = sorted(self.claims)
+            self.claims.clear()
+            self._asked.clear()
+        return held
+
+    def _claim(self, email: str | None, page: Iterable[str | None]) -> bool:
         """Claim the customer, so two runs never find-or-create the same one at once.
 
         The claim key is a hash of the e-mail key: the claims table holds no personal data.
+        A customer not asked for yet on this page is claimed with the page's others.
         """
         ctx = self.ctx
         if ctx.dry_run or not email or ctx.integration.orders.default_debtor is not None:
             return True
-        key = "customer:" + hashlib.sha256(customer_key(email).encode()).hexdigest()[:40]
-        if ctx.store.claim(ctx.name, self.flow, key, claim_owner(ctx.report.run_id)):
-            self.claims.add(key)
-            return True
-        return False
+        key = _claim_key(email)
+        with self._lock:  # the other write threads wait for the page's one claim
+            if key not in self._asked:
+                wanted = ({_claim_key(e) for e in page if e} | {key}) - self._asked
+                owner = claim_owner(ctx.report.run_id)
+                self.claims |= ctx.store.claim_many(ctx.name, self.flow, sorted(wanted), owner)
+                self._asked |= wanted
+            return key in self.claims
 
     def _cached(self, email: str | None, mapped: dict[str, Any]) -> CustomerResult | None:
         """The relation written earlier this run, when its fields are unchanged."""
         if self.ctx.integration.orders.default_debtor is not None or not email:
             return None
-        cached = self.known.get(customer_key(email))
+        with self._lock:
+            cached = self.known.get(customer_key(email))
         if cached is None:
             return None
         number, hashes = cached
@@ -126,6 +156,10 @@ class Customers:
         if hashes_of(relation) != hashes:
             return None
         return CustomerResult(number, "bound", customer_key(email), hashes=hashes)
+
+
+def _claim_key(email: str) -> str:
+    return "customer:" + hashlib.sha256(customer_key(email).encode()).hexdigest()[:40]
 
 
 def _relation(mapped: dict[str, Any], **extra: Any) -> Relation:

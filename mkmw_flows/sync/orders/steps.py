@@ -16,12 +16,17 @@
   first), then the shop status for "imported" (:mod:`.status`);
 - ``bind``: the customer and order bindings; ``outcome``: the ledger row.
 
+Orders of different customers are taken ``write_concurrency`` at a time; ``group`` keeps the
+orders of one customer (by e-mail key) in one unit of work, taken one after the other, so a
+new customer is created once and its orders reach MplusKASSA in the shop's order.
+
 Every step reads this module and calls each helper module once; no helper calls another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +42,7 @@ from mkmw_flows.state import Outcome
 from mkmw_flows.state.binder import Bind
 from mkmw_flows.state.claims import claim_owner
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.keys import ARTICLE, ORDER
+from mkmw_flows.sync.keys import ARTICLE, ORDER, customer_key
 from mkmw_flows.sync.orders import status
 from mkmw_flows.sync.orders.articles import ArticleResolver, LineProblem
 from mkmw_flows.sync.orders.build import BuiltOrder, build_order
@@ -120,7 +125,10 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
         self.mapped: dict[int, MappedOrder] = {}
         self.verdicts: dict[int, Verdict] = {}
         self.articles: dict[int, dict[int, int | LineProblem]] = {}
+        self.emails: list[str | None] = []  # the customers of the page's orders to take
         self.unavailable: MplusError | None = None
+        self.parallel = self.settings.write_concurrency
+        self._lock = threading.Lock()  # elsewhere_from, set from the write threads
 
     # ---- the page ----------------------------------------------------------------------
 
@@ -135,6 +143,7 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
         self.mapped = map_orders(self.field_map, fresh)
         self.verdicts = verdicts(fresh, self.settings, self.mapped)
         wanted = [o for o in fresh if self.verdicts[o.number].filtered is None]
+        self.emails = [self.mapped[o.number].source.get("email") for o in wanted]
         self.articles, self.unavailable = {}, None
         if wanted:
             try:
@@ -146,6 +155,18 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
             if any(v.needs_shipping_ids for v in clean):
                 methods = self.ctx.shop.list_shipping_methods()
                 self.shipping_ids = {(m.display_name or "").strip(): m.id for m in methods}
+
+    def group(self, record: ShopOrder) -> str | None:
+        """The customer's e-mail key: one customer's orders are taken one after the other.
+
+        None (an order on its own) with a default debtor (no customer is written) or without
+        an e-mail address (the order is refused before any write).
+        """
+        mapped = self.mapped.get(record.number)
+        email = mapped.source.get("email") if mapped is not None else None
+        if self.settings.default_debtor is not None or not email:
+            return None
+        return customer_key(str(email))
 
     # ---- one order ---------------------------------------------------------------------
 
@@ -190,7 +211,7 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
                 articles=self.articles.get(record.number, {}),
                 shipping_ids=self.shipping_ids or {},
             )
-            customer = self.customers.take(mapped.source.get("email"), mapped.mapped)
+            customer = self.customers.take(mapped.source.get("email"), mapped.mapped, self.emails)
         except OrderProblem as problem:
             raise Stop(self._problem(record, problem)) from None
         except MplusError as exc:
@@ -307,10 +328,10 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
     def release(self) -> None:
         """Release the claims the page holds on its orders and their customers."""
         ctx = self.ctx
+        customers = self.customers.held_claims()
         if not ctx.dry_run and self.page.claimed:
-            keys = [*self.page.claimed, *self.customers.claims]
+            keys = [*self.page.claimed, *customers]
             ctx.store.release_claims(ctx.name, FLOW, keys, claim_owner(ctx.report.run_id))
-        self.customers.claims.clear()
         self.page = PageLookups()
 
     # ---- results -----------------------------------------------------------------------
@@ -318,8 +339,11 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
     def _elsewhere(self, record: ShopOrder, message: str) -> RecordResult:
         """Skipped: another run holds the order or its customer; a later run reads it again."""
         changed = latest_change([record], None)
-        if changed is not None and (self.elsewhere_from is None or changed < self.elsewhere_from):
-            self.elsewhere_from = changed
+        with self._lock:
+            if changed is not None and (
+                self.elsewhere_from is None or changed < self.elsewhere_from
+            ):
+                self.elsewhere_from = changed
         return RecordResult(
             ENTITY, str(record.number), Outcome.SKIPPED, Reason.IN_PROGRESS_ELSEWHERE, message
         )
