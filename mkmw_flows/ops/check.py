@@ -19,7 +19,7 @@ from mkmw_flows.mplus.client import MplusClient
 from mkmw_flows.mplus.errors import MplusError
 from mkmw_flows.mplus.models import Product
 from mkmw_flows.mplus.paging import iter_product_pages
-from mkmw_flows.settings.orders import normalise_rate
+from mkmw_flows.settings.order_rows import normalise_rate
 
 BLOCKER = "blocker"
 WARNING = "warning"

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from mkmw_flows.settings.orders import OrderSyncSettings, normalise_rate, vat_key
+from mkmw_flows.settings.order_rows import normalise_rate, vat_key
+from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.sync.orders.record import split_street
 
 

@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from mkmw_flows.mijnwebwinkel.models import Order as ShopOrder
 from mkmw_flows.mijnwebwinkel.models import OrderLine as ShopLine
 from mkmw_flows.mplus.models import OrderLine
-from mkmw_flows.settings.orders import OrderSyncSettings, normalise_rate
+from mkmw_flows.settings.order_rows import normalise_rate
+from mkmw_flows.settings.orders import OrderSyncSettings
 from mkmw_flows.sync.orders.articles import LineProblem
 from mkmw_flows.sync.orders.check import CENT, OrderProblem
 from mkmw_flows.sync.orders.record import MappedOrder
