@@ -31,7 +31,14 @@ class BackgroundServer:
 
     def __init__(self, app: Any, port: int = 0, host: str = "127.0.0.1") -> None:
         self.host = host
-        self.port = port or free_port(host)
+        # Without a port, bind one now and hand the socket to uvicorn: a port only looked up
+        # here could be taken by another process before uvicorn binds it.
+        self._socket: socket.socket | None = None
+        if not port:
+            self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._socket.bind((host, 0))
+            port = int(self._socket.getsockname()[1])
+        self.port = port
         config = uvicorn.Config(
             app,
             host=host,
@@ -42,8 +49,12 @@ class BackgroundServer:
             timeout_keep_alive=30,
         )
         self._server = uvicorn.Server(config)
+        sockets = [self._socket] if self._socket is not None else None
         self._thread = threading.Thread(
-            target=self._server.run, name=f"emulator:{self.port}", daemon=True
+            target=self._server.run,
+            kwargs={"sockets": sockets},
+            name=f"emulator:{self.port}",
+            daemon=True,
         )
 
     @property
@@ -65,6 +76,8 @@ class BackgroundServer:
         """Stop serving and join the thread."""
         self._server.should_exit = True
         self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
 
     def __enter__(self) -> BackgroundServer:
         return self.start()
