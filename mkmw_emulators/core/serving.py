@@ -32,10 +32,12 @@ class BackgroundServer:
     def __init__(self, app: Any, port: int = 0, host: str = "127.0.0.1") -> None:
         self.host = host
         # Without a port, bind one now and hand the socket to uvicorn: a port only looked up
-        # here could be taken by another process before uvicorn binds it.
+        # here could be taken by another process before uvicorn binds it. The protocol is
+        # named: asyncio sets TCP_NODELAY only on accepted sockets whose proto is TCP, and
+        # without it every response (head and body written apart) waits ~40 ms for an ACK.
         self._socket: socket.socket | None = None
         if not port:
-            self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             self._socket.bind((host, 0))
             port = int(self._socket.getsockname()[1])
         self.port = port
