@@ -45,7 +45,10 @@ class Trace:
         code = frame.f_code
         where = Path(code.co_filename)
         if event == "call" and not self.ended:
-            if where == Path(feed.__file__) and code.co_name == "feed_pages":
+            # the first page's read; the feed is resumed again (read ahead, in another
+            # thread) for the next page while this one is taken
+            first = "feed" not in self.events
+            if where == Path(feed.__file__) and code.co_name == "feed_pages" and first:
                 self.events.append("feed")
             if where == Path(mplus_orders.__file__) and code.co_name == "create_order":
                 self.events.append("createOrderV3")

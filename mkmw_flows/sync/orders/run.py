@@ -25,6 +25,7 @@ from mkmw_flows.sync.orders.feed import (
 )
 from mkmw_flows.sync.orders.status import status_back
 from mkmw_flows.sync.orders.steps import OrderSteps
+from mkmw_flows.sync.readahead import read_ahead
 from mkmw_flows.sync.report import RecordResult
 from mkmw_flows.sync.template import Page, PageRunner, commit_page, direct, run_page
 
@@ -88,7 +89,7 @@ def run_shop_to_mplus(
         status_back(ctx)
         return steps
     window = feed_window(ctx, settings, since=since)
-    for page in feed_pages(ctx.shop, settings, window):
+    for page in read_ahead(feed_pages(ctx.shop, settings, window)):
         take(page)
     again, aged = retry_candidates(ctx, settings)
     numbers = [int(h.record_key) for h in again if h.record_key.isdigit()]

@@ -26,6 +26,7 @@ from mkmw_flows.sync.products.lists import OptionLists
 from mkmw_flows.sync.products.plan import CURSOR, LAST_RUN, ProductPlan, ProductPlanner
 from mkmw_flows.sync.products.source import next_price_change
 from mkmw_flows.sync.products.steps import PRICE_CHANGES, ProductSteps
+from mkmw_flows.sync.readahead import read_ahead
 from mkmw_flows.sync.reasons import Reason
 from mkmw_flows.sync.report import RecordResult
 from mkmw_flows.sync.template import Page, run_page
@@ -125,7 +126,8 @@ class ProductSync:
             yield self._by_numbers(due), None
         stored = self.ctx.cursor(CURSOR)
         since = 0 if self.full or stored is None else int(stored) + 1
-        for page in iter_product_pages(self.ctx.mplus, since, self.settings.page_size):
+        pages = iter_product_pages(self.ctx.mplus, since, self.settings.page_size)
+        for page in read_ahead(pages):
             last = page.last_marker
             if stored is not None and int(stored) > last:
                 last = int(stored)
