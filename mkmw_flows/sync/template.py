@@ -27,6 +27,7 @@ transaction, so a crash never leaves a cursor ahead of the records behind it.
 
 from __future__ import annotations
 
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -202,9 +203,9 @@ def run_page(
     units = _units(steps, page.records)
     taken: dict[int, _Taken] = {}
     if steps.parallel > 1 and len(units) > 1:
-        with ThreadPoolExecutor(max_workers=steps.parallel, thread_name_prefix="record") as pool:
-            for done in [pool.submit(unit, u) for u in units]:
-                taken.update(done.result())
+        pool = _pool(steps)
+        for done in [pool.submit(unit, u) for u in units]:
+            taken.update(done.result())
     else:
         for positions in units:
             taken.update(unit(positions))
@@ -215,6 +216,23 @@ def run_page(
     commit_page(ctx, results, binds, page.cursors)
     steps.committed(results)
     return results
+
+
+def _pool(steps: RecordSteps[Source, Deps, Built, Written]) -> ThreadPoolExecutor:
+    """The run's record threads, kept from page to page.
+
+    A pool per page started its threads again for every page, each start waiting for the new
+    thread to get the interpreter lock while the others run: idle slots at every page's start.
+    The pool goes with the run's steps (its threads end once the steps are gone).
+    """
+    pool = _POOLS.get(steps)
+    if pool is None:
+        pool = ThreadPoolExecutor(max_workers=steps.parallel, thread_name_prefix="record")
+        _POOLS[steps] = pool
+    return pool
+
+
+_POOLS: weakref.WeakKeyDictionary[RecordSteps, ThreadPoolExecutor] = weakref.WeakKeyDictionary()  # type: ignore[type-arg]
 
 
 def _units(
