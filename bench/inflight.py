@@ -128,7 +128,7 @@ class CallRecorder:
                 with lock:
                     calls.append((began, ended, side))
 
-        httpx.Client.send = send  # type: ignore[method-assign]
+        httpx.Client.send = send  # type: ignore[method-assign,assignment]
         self.window = (clock(), 0.0)
         return self
 
