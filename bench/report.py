@@ -313,6 +313,15 @@ def findings(
                 )
             if r["records"].get("failed"):
                 found.append(f"{where}: {r['records']['failed']} records failed")
+            seen = (r.get("inflight") or {}).get("calls")
+            if seen is not None and (
+                seen.get("MplusKASSA", 0) != r["mplus_total"]
+                or seen.get("shop", 0) != r["shop_total"]
+            ):
+                found.append(
+                    f"{where}: the client timed {seen} calls, the emulators counted "
+                    f"{r['mplus_total']} MplusKASSA and {r['shop_total']} shop calls"
+                )
         found += [
             f"{scenario['name']}: {note}"
             for note in scenario.get("notes", [])
@@ -351,6 +360,10 @@ GOALS: list[tuple[str, str, str, float, str]] = [
 ]
 
 
+#: The sides of :mod:`bench.inflight` in the order the tables show them.
+SIDES = ("MplusKASSA", "shop")
+
+
 def _share(part: float, whole: float) -> str:
     return f"{part / whole:.0%}" if whole else "n/a"
 
@@ -358,10 +371,6 @@ def _share(part: float, whole: float) -> str:
 def _per_side(figures: dict[str, Any], key: str) -> str:
     values = figures.get(key) or {}
     return " / ".join(f"{values[side]:.1f}" if side in values else "-" for side in SIDES)
-
-
-#: The sides of :mod:`bench.inflight` in the order the tables show them.
-SIDES = ("MplusKASSA", "shop")
 
 
 def bound(run: dict[str, Any], static: str) -> str:
@@ -390,14 +399,16 @@ def inflight_table(runs: list[dict[str, Any]]) -> list[str]:
     shown = [r for r in runs if r.get("inflight")]
     if not shown:
         return []
+    slots = {r["inflight"]["slots"] for r in shown}
+    busy = f"all {next(iter(slots))} busy" if len(slots) == 1 else "all slots busy (slots)"
     lines = [
-        "Where the wall goes (every HTTP call of the run timed in the client, "
-        "`bench/inflight.py`): the wall split by the calls in flight, and one call's time "
-        "from the request going out to its whole response read.",
+        "Where the wall goes: every HTTP call of the run timed in the client "
+        "(`bench/inflight.py`), the wall split by the calls in flight (**some**: fewer than "
+        "the slots the floor counts), and one call's time from its request going out to its "
+        "whole response read.",
         "",
-        "| run | wall | none in flight | some | all slots busy (slots) | calls "
-        "(MplusKASSA / shop) | median call, ms (MplusKASSA / shop) | p90 call, ms | "
-        "emulated latency |",
+        f"| run | wall | none in flight | some | {busy} | calls (MplusKASSA / shop) | "
+        "median call, ms (MplusKASSA / shop) | p90 call, ms | emulated latency |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in shown:
@@ -406,13 +417,14 @@ def inflight_table(runs: list[dict[str, Any]]) -> list[str]:
         cells = [
             f"{seconds[k]:.2f} s ({_share(seconds[k], wall)})" for k in ("none", "some", "all")
         ]
+        if len(slots) > 1:
+            cells[2] += f" ({f['slots']})"
         count = " / ".join(str(calls.get(side, 0)) for side in SIDES)
         if calls.get("other"):
             count += f" (+{calls['other']} elsewhere)"
         lines.append(
-            f"| {r['label']} | {wall:.2f} s | {cells[0]} | {cells[1]} | {cells[2]} "
-            f"({f['slots']}) | {count} | {_per_side(f, 'median_ms')} | "
-            f"{_per_side(f, 'p90_ms')} | {f['latency_ms']:g} ms |"
+            f"| {r['label']} | {wall:.2f} s | {' | '.join(cells)} | {count} | "
+            f"{_per_side(f, 'median_ms')} | {_per_side(f, 'p90_ms')} | {f['latency_ms']:g} ms |"
         )
     return [*lines, ""]
 

@@ -9,7 +9,7 @@ import pytest
 
 from bench.harness import emulators
 from bench.inflight import CallRecorder, levels, percentile, split
-from bench.report import bound, inflight_table
+from bench.report import bound, findings, inflight_table
 from mkmw_flows.blocks import Integration
 
 #: Window 0-10 s; the first call starts before it and the last ends after it (clipped).
@@ -85,7 +85,7 @@ def test_two_threads_calling_a_slow_endpoint_together_are_two_in_flight() -> Non
 
     run = {"label": "two together", "inflight": figures, "cpu": 0.1, "wall": figures["wall"]}
     table = "\n".join(inflight_table([run]))
-    assert "| two together |" in table and "| 1 / 2 |" in table and "(2)" in table
+    assert "| two together |" in table and "| 1 / 2 |" in table and "all 2 busy" in table
     assert bound(run, "why").startswith("all 2 slots busy") and bound(run, "why").endswith("; why")
 
 
@@ -96,3 +96,26 @@ def test_a_recorder_turned_off_records_nothing() -> None:
     assert calls.summary(4, 20) is None
     assert bound({"inflight": None}, "why") == "why"
     assert inflight_table([{"label": "x", "inflight": None}]) == []
+
+
+def test_calls_the_client_timed_unlike_the_emulators_counters_are_a_finding() -> None:
+    timed = {"calls": {"MplusKASSA": 3, "shop": 22}}
+    run = {
+        "label": "rerun",
+        "records": {"updated": 20},
+        "calls": 25,
+        "minimum_calls": 25,
+        "writes": 20,
+        "minimum_writes": 20,
+        "floor": 1.0,
+        "wall": 1.0,
+        "mplus_total": 3,
+        "shop_total": 22,
+        "inflight": timed,
+    }
+    assert findings([{"name": "products", "runs": [run]}]) == []
+    run["shop_total"] = 21
+    assert findings([{"name": "products", "runs": [run]}]) == [
+        "products, rerun: the client timed {'MplusKASSA': 3, 'shop': 22} calls, the emulators "
+        "counted 3 MplusKASSA and 21 shop calls"
+    ]
