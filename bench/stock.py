@@ -242,6 +242,15 @@ def sides(block: Integration) -> dict[str, str]:
     return {"MplusKASSA": block.mplus.url, "shop": block.mijnwebwinkel.base_url}
 
 
+def slots(block: Integration, full: bool) -> int:
+    """Calls a run keeps in flight at most, as its floor counts them.
+
+    A full run only reads MplusKASSA, one ``getStock`` at a time; an incremental run writes
+    the shop ``write_concurrency`` at a time.
+    """
+    return 1 if full else block.stock.write_concurrency
+
+
 def measure(
     conn: Connection,
     block: Integration,
@@ -271,7 +280,7 @@ def measure(
         "mode": run.read.mode,
         "articles_read": run.read.articles_read,
         "writes": run.writes,
-        "inflight": calls.summary(block.stock.write_concurrency, latency_ms),
+        "inflight": calls.summary(slots(block, full), latency_ms),
         **counters,
     }
 
@@ -309,7 +318,7 @@ def _runner(fields: dict[str, Any], full: bool, conn: Connection, latency_ms: fl
             "mode": run.read.mode,
             "articles_read": run.read.articles_read,
             "writes": run.writes,
-            "inflight": calls.summary(block.stock.write_concurrency, latency_ms),
+            "inflight": calls.summary(slots(block, full), latency_ms),
         }
     )
 
