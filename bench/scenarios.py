@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import emulator_ops
-from bench.harness import Counters, Measured, emulators, measured
+from bench.harness import Counters, Emulators, Measured, emulators, measured
+from bench.inflight import recorder
 from bench.report import Floor, peak_rss_mb, run_figures
 from mkmw_flows.blocks import Integration
 
@@ -55,6 +56,11 @@ QUICK: dict[str, dict[str, float]] = {
 
 
 # ---- products ------------------------------------------------------------------------------
+
+
+def _sides(emu: Emulators) -> dict[str, str]:
+    """The base URL of each side, for :func:`bench.inflight.recorder`."""
+    return {"MplusKASSA": emu.mplus_url, "shop": emu.shop_url}
 
 
 def _figures(
@@ -126,7 +132,7 @@ def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]
                 used = Integration(**{**fields, "mijnwebwinkel": shop})
             emu.reset()
             emulator_cpu = emu.cpu_seconds()
-            with measured() as m:
+            with measured() as m, recorder(_sides(emu)) as calls:
                 report, seconds = run(used)
             m.wall = seconds  # the run's own clock, as before (without building its context)
             emulator_cpu = emu.cpu_seconds() - emulator_cpu
@@ -142,6 +148,7 @@ def products(articles: int, changed: float, latency_ms: float) -> dict[str, Any]
                     floor=replace(floor, rate=rate) if rate else floor,
                     emulator_cpu=emulator_cpu,
                 )
+                | {"inflight": calls.summary(settings.write_concurrency, latency_ms)}
             )
             print(
                 f"products {label}: {report.counts()} in {m.wall:.1f} s, product CPU "
@@ -263,15 +270,16 @@ def stock(articles: int, changed: float, latency_ms: float) -> dict[str, Any]:
                     rss_mb=result["rss_peak"],
                     cpu=result["cpu"],
                 )
+                | {"inflight": result.get("inflight")}
             )
             print(f"stock {label}: {result['counts']} in {result['wall']:.1f} s", flush=True)
 
-        idle = measure(parent, block, store)
+        idle = measure(parent, block, store, latency_ms=latency_ms)
         record("idle run, nothing changed", idle, 1, 0, "1 getCurrentSyncMarkers")
         count = max(1, int(articles * changed))
         parent.send(("sell", (count, 7)))
         sold = parent.recv()
-        result = measure(parent, block, store)
+        result = measure(parent, block, store, latency_ms=latency_ms)
         lookups = -(-count // settings.batch_size)
         reads = 2 + lookups + 1 + 1
         record(
@@ -375,7 +383,7 @@ def orders(count: int, returning_share: float, latency_ms: float) -> dict[str, A
         ctx = context(block, store)
         emu.reset()
         emulator_cpu = emu.cpu_seconds()
-        with measured() as m:
+        with measured() as m, recorder(_sides(emu)) as recorded:
             run_shop_to_mplus(ctx)
         emulator_cpu = emu.cpu_seconds() - emulator_cpu
         calls = emu.counters()
@@ -411,6 +419,7 @@ def orders(count: int, returning_share: float, latency_ms: float) -> dict[str, A
         floor=floor,
         emulator_cpu=emulator_cpu,
     )
+    run["inflight"] = recorded.summary(parallel, latency_ms)
     print(f"orders: {run['records']} in {m.wall:.1f} s, product CPU {m.cpu:.1f} s", flush=True)
     per_order = run["mplus_total"] / count
     notes.append(

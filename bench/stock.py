@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 
+from bench.inflight import recorder
 from mkmw_flows.blocks import Integration
 from mkmw_flows.state import Binding, StateStore
 from mkmw_flows.sync.context import SyncContext
@@ -236,14 +237,34 @@ def context(block: Integration, store: StateStore) -> SyncContext:
     )
 
 
+def sides(block: Integration) -> dict[str, str]:
+    """The base URL of each side, for :func:`bench.inflight.recorder`."""
+    return {"MplusKASSA": block.mplus.url, "shop": block.mijnwebwinkel.base_url}
+
+
+def slots(block: Integration, full: bool) -> int:
+    """Calls a run keeps in flight at most, as its floor counts them.
+
+    A full run only reads MplusKASSA, one ``getStock`` at a time; an incremental run writes
+    the shop ``write_concurrency`` at a time.
+    """
+    return 1 if full else block.stock.write_concurrency
+
+
 def measure(
-    conn: Connection, block: Integration, store: StateStore, *, full: bool = False
+    conn: Connection,
+    block: Integration,
+    store: StateStore,
+    *,
+    full: bool = False,
+    latency_ms: float = 0.0,
 ) -> dict[str, Any]:
+    """One run in this process; `latency_ms` is only shown beside the measured call times."""
     conn.send(("reset", None))
     conn.recv()
     ctx = context(block, store)
     cpu = time.process_time()
-    with RssSampler() as rss:
+    with RssSampler() as rss, recorder(sides(block)) as calls:
         started = time.perf_counter()
         run = sync_stock(ctx, full=full)
         wall = time.perf_counter() - started
@@ -259,11 +280,12 @@ def measure(
         "mode": run.read.mode,
         "articles_read": run.read.articles_read,
         "writes": run.writes,
+        "inflight": calls.summary(slots(block, full), latency_ms),
         **counters,
     }
 
 
-def _runner(fields: dict[str, Any], full: bool, conn: Connection) -> None:
+def _runner(fields: dict[str, Any], full: bool, conn: Connection, latency_ms: float = 0.0) -> None:
     """One measured run in a fresh process: the product's own CPU time and peak RSS."""
     block = Integration(**fields)
     store = StateStore(block.state_database_url)
@@ -277,9 +299,10 @@ def _runner(fields: dict[str, Any], full: bool, conn: Connection) -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     cpu = time.process_time()
-    started = time.perf_counter()
-    run = sync_stock(ctx, full=full)
-    wall = time.perf_counter() - started
+    with recorder(sides(block)) as calls:
+        started = time.perf_counter()
+        run = sync_stock(ctx, full=full)
+        wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
     if profiler is not None:
         profiler.disable()
@@ -295,19 +318,20 @@ def _runner(fields: dict[str, Any], full: bool, conn: Connection) -> None:
             "mode": run.read.mode,
             "articles_read": run.read.articles_read,
             "writes": run.writes,
+            "inflight": calls.summary(slots(block, full), latency_ms),
         }
     )
 
 
 def measure_fresh(
-    conn: Connection, fields: dict[str, Any], *, full: bool = False
+    conn: Connection, fields: dict[str, Any], *, full: bool = False, latency_ms: float = 0.0
 ) -> dict[str, Any]:
     """Like :func:`measure`, with the run in a fresh ``spawn`` process (see the docstring)."""
     conn.send(("reset", None))
     conn.recv()
     spawn = multiprocessing.get_context("spawn")
     parent, child_end = spawn.Pipe()
-    worker = spawn.Process(target=_runner, args=(fields, full, child_end))
+    worker = spawn.Process(target=_runner, args=(fields, full, child_end, latency_ms))
     worker.start()
     result: dict[str, Any] = parent.recv()
     worker.join(60)
@@ -392,7 +416,9 @@ def full_run(articles: int, latency_ms: float, repeat: int = 1) -> dict[str, Any
         runs = []
         for _ in range(repeat):
             load = os.getloadavg()
-            result = measure_fresh(emulators.conn, emulators.fields, full=True)
+            result = measure_fresh(
+                emulators.conn, emulators.fields, full=True, latency_ms=latency_ms
+            )
             figures = run_figures(
                 f"full run, {articles:,} articles, nothing changed",
                 records=result["counts"],
@@ -409,6 +435,7 @@ def full_run(articles: int, latency_ms: float, repeat: int = 1) -> dict[str, Any
                 cpu=result["cpu"],
             )
             figures["rss_before"] = result["rss_before"]
+            figures["inflight"] = result.get("inflight")
             figures["load"] = load
             runs.append(figures)
     finally:
