@@ -65,8 +65,13 @@ def layer_of(path: str) -> str:
     return OTHER
 
 
-def summarize(lines: Iterable[str]) -> Summary:
-    """Sum py-spy ``raw`` lines (``frame;frame;... count``) by layer and function."""
+def summarize(lines: Iterable[str], inside: str = INSIDE) -> Summary:
+    """Sum py-spy ``raw`` lines (``frame;frame;... count``) by layer and function.
+
+    Args:
+        lines: The profile's lines.
+        inside: Count only stacks with a frame whose file path contains this.
+    """
     summary = Summary()
     for line in lines:
         line = line.rstrip()
@@ -76,7 +81,7 @@ def summarize(lines: Iterable[str]) -> Summary:
         count = int(count_text)
         frames = stack.split(";")
         importing = any("importlib._bootstrap" in frame for frame in frames)
-        if importing or not any(INSIDE in frame for frame in frames):
+        if importing or not any(inside in frame for frame in frames):
             summary.left_out += count
             continue
         summary.samples += count
@@ -91,10 +96,10 @@ def summarize(lines: Iterable[str]) -> Summary:
 def render(summary: Summary, top: int = 12) -> str:
     """The summary as two markdown tables: by layer, then the busiest functions."""
     if not summary.samples:
-        return "No sample inside a sync (was the profile recorded with --gil around a run?)."
+        return "No sample inside the run (was the profile recorded with --gil around a run?)."
     total = summary.samples
     out = [
-        f"{total} samples inside the sync ({summary.left_out} outside it left out).",
+        f"{total} samples inside the run ({summary.left_out} outside it left out).",
         "",
         "| layer of the running frame | share of the product's CPU |",
         "|---|---|",
@@ -110,9 +115,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("raw", type=Path, help="py-spy record -f raw output")
     parser.add_argument("--top", type=int, default=12, help="functions listed")
+    parser.add_argument(
+        "--inside", default=INSIDE, help="count only stacks through this path (a client read)"
+    )
     args = parser.parse_args(argv)
     with args.raw.open() as fh:
-        print(render(summarize(fh), args.top))
+        print(render(summarize(fh, args.inside), args.top))
 
 
 if __name__ == "__main__":

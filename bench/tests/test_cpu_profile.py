@@ -32,8 +32,8 @@ def test_samples_are_summed_by_layer_inside_the_sync_only() -> None:
     assert summary.functions["send (httpx/_client.py)"] == 6
     page = render(summary)
     assert "| HTTP client stack (httpx, httpcore, h11) | 60% |" in page
-    assert "10 samples inside the sync (8 outside it left out)" in page
+    assert "10 samples inside the run (8 outside it left out)" in page
 
 
 def test_a_profile_without_a_sync_says_so() -> None:
-    assert "No sample inside a sync" in render(summarize(["seed (bench/x.py:2) 4"]))
+    assert "No sample inside the run" in render(summarize(["seed (bench/x.py:2) 4"]))
