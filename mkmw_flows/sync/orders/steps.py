@@ -5,7 +5,8 @@
 
 - ``prepare`` (once a page): claim the orders, read their bindings, find the unbound ones in
   MplusKASSA by extOrderId (:mod:`.feed`); map them (:mod:`.record`); decide which are taken
-  (:mod:`.check`); resolve the products of their lines (:mod:`.articles`);
+  (:mod:`.check`); read their customers' bindings (:mod:`.customers`); resolve the products
+  of their lines (:mod:`.articles`);
 - ``skip``: another run holds it; already in MplusKASSA (bound: its late status steps; found
   by extOrderId: bound now, not created again) (:mod:`.status`); filtered out or refused;
 - ``dependencies``: the MplusKASSA lines, VAT, rounding and delivery method (:mod:`.lines`),
@@ -144,6 +145,7 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
         self.verdicts = verdicts(fresh, self.settings, self.mapped)
         wanted = [o for o in fresh if self.verdicts[o.number].filtered is None]
         self.emails = [self.mapped[o.number].source.get("email") for o in wanted]
+        self.customers.read_page(self.emails)  # one query for the page's customer bindings
         self.articles, self.unavailable = {}, None
         if wanted:
             try:
