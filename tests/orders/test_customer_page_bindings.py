@@ -1,7 +1,7 @@
 """The customer bindings of a page of orders are read in one query, not one per order.
 
 ``OrderSteps.prepare`` reads the customer bindings of the page's orders at once
-(:meth:`Customers.read_page`); each order's customer is resolved from that map. A binding
+(``Customers.page_bindings``); each order's customer is resolved from that map. A binding
 another run writes after the map was read is not in it: the order then finds the relation by
 e-mail (``findRelationV2``) and creates no second one. Real emulators and a real SQLite store;
 the store's queries are counted at the SQL level.
@@ -20,8 +20,8 @@ from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.state import Binding, Outcome
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import CUSTOMER
-from mkmw_flows.sync.orders.customers import Customers
 from mkmw_flows.sync.orders.run import run_shop_to_mplus
+from mkmw_flows.sync.orders.steps import OrderSteps
 
 from .helpers import add_order, again, clear_demo_orders, person
 from .rules_helpers import make, only_order, result
@@ -100,18 +100,18 @@ def test_binding_written_after_the_page_was_read_finds_the_relation_not_a_new_on
     order = add_order(pair, email, address=person("Laat Binder"))
     ctx = make(pair, tmp_path)
     made: list[int] = []
-    read_page = Customers.read_page
+    prepare = OrderSteps.prepare
 
-    def then_another_run_binds(self: Customers, emails: Any) -> None:
-        read_page(self, emails)
-        assert self.page_bindings == {email: None}
+    def then_another_run_binds(self: OrderSteps, records: Any) -> None:
+        prepare(self, records)
+        assert self.customers.page_bindings == {email: None}
         # another run creates the relation and commits its binding, then releases its claim
         number = backend.add_relation({"name": "Laat Binder", "email": email})["relationNumber"]
         with ctx.store.transaction() as tx:
             tx.put_binding(ctx.name, CUSTOMER, mplus_key=str(number), shop_key=email)
         made.append(number)
 
-    monkeypatch.setattr(Customers, "read_page", then_another_run_binds)
+    monkeypatch.setattr(OrderSteps, "prepare", then_another_run_binds)
     relations = len(backend.relations)
     run_shop_to_mplus(ctx, order_numbers=[order.number])
 

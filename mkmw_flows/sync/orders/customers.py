@@ -2,8 +2,8 @@
 
 With a default debtor every order goes to that relation. Otherwise the customer binding (by
 e-mail) names the relation, so a returning customer costs no lookup in MplusKASSA; the page's
-customer bindings are read in one query when the page is prepared
-(:meth:`Customers.read_page`), not one per order. Without a binding the relation
+customer bindings are read in one query when the page is prepared (the steps set
+:attr:`Customers.page_bindings`), not one per order. Without a binding the relation
 is looked up by exact e-mail (``findRelationV2``), and created when there is none: a company
 name gives a company relation with the person as contact, no company gives a person.
 
@@ -80,26 +80,9 @@ class Customers:
         #: Claim keys asked for on the current page (held or refused).
         self._asked: set[str] = set()
         #: E-mail key -> the customer binding (None: unbound) of the current page's orders,
-        #: read once by :meth:`read_page`; only read by the write threads.
+        #: read in one query when the page is prepared; only read by the write threads.
         self.page_bindings: dict[str, Binding | None] = {}
         self._lock = threading.Lock()
-
-    def read_page(self, emails: Iterable[str | None]) -> None:
-        """Read the customer bindings of a page's orders in one query, before any is taken.
-
-        Nothing is read with a default debtor (no customer is written) or without e-mails.
-
-        Args:
-            emails: The e-mail addresses of the page's orders to take.
-        """
-        self.page_bindings = {}
-        if self.ctx.integration.orders.default_debtor is not None:
-            return
-        keys = sorted({customer_key(e) for e in emails if e})
-        if not keys:
-            return
-        found = self.ctx.bindings(CUSTOMER).by_shop_keys(keys)
-        self.page_bindings = {key: found.get(key) for key in keys}
 
     def take(
         self, email: str | None, mapped: dict[str, Any], page: Iterable[str | None] = ()
