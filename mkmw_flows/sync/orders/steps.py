@@ -5,8 +5,8 @@
 
 - ``prepare`` (once a page): claim the orders, read their bindings, find the unbound ones in
   MplusKASSA by extOrderId (:mod:`.feed`); map them (:mod:`.record`); decide which are taken
-  (:mod:`.check`); read their customers' bindings (:mod:`.customers`); resolve the products
-  of their lines (:mod:`.articles`);
+  (:mod:`.check`); read their customers' bindings in one query (for :mod:`.customers`);
+  resolve the products of their lines (:mod:`.articles`);
 - ``skip``: another run holds it; already in MplusKASSA (bound: its late status steps; found
   by extOrderId: bound now, not created again) (:mod:`.status`); filtered out or refused;
 - ``dependencies``: the MplusKASSA lines, VAT, rounding and delivery method (:mod:`.lines`),
