@@ -1,7 +1,9 @@
 """Customers of shop orders in MplusKASSA: find by e-mail, update when changed, or create.
 
 With a default debtor every order goes to that relation. Otherwise the customer binding (by
-e-mail) names the relation, so a returning customer costs no lookup; without one the relation
+e-mail) names the relation, so a returning customer costs no lookup in MplusKASSA; the page's
+customer bindings are read in one query when the page is prepared (the steps set
+:attr:`Customers.page_bindings`), not one per order. Without a binding the relation
 is looked up by exact e-mail (``findRelationV2``), and created when there is none: a company
 name gives a company relation with the person as contact, no company gives a person.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +27,7 @@ from mkmw_flows.mplus.errors import MplusTransportError
 from mkmw_flows.mplus.models import Relation
 from mkmw_flows.state.binder import Bind
 from mkmw_flows.state.claims import claim_owner
+from mkmw_flows.state.models import Binding
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import CUSTOMER, customer_key
 
@@ -76,6 +79,9 @@ class Customers:
         self.claims: set[str] = set()
         #: Claim keys asked for on the current page (held or refused).
         self._asked: set[str] = set()
+        #: E-mail key -> the customer binding (None: unbound) of the current page's orders,
+        #: read in one query when the page is prepared; only read by the write threads.
+        self.page_bindings: dict[str, Binding | None] = {}
         self._lock = threading.Lock()
 
     def take(
@@ -98,8 +104,12 @@ class Customers:
         email = email or None
         if not self._claim(email, page):
             return None
+        # The page's bindings were read before its customer claims were taken: a binding
+        # another run wrote in between is not in them, so the order falls back to
+        # findRelationV2 by e-mail, which finds that relation (no duplicate relation; at most
+        # one extra call). A relation an earlier order of this page wrote is in `known`.
         customer = self._cached(email, mapped) or resolve_customer(
-            self.ctx, email, mapped, self.rules
+            self.ctx, email, mapped, self.rules, bindings=self.page_bindings
         )
         if customer.email_key is not None and customer.action != "planned":
             with self._lock:
@@ -118,11 +128,15 @@ class Customers:
         return customer
 
     def held_claims(self) -> list[str]:
-        """The customer claims the current page holds, and forget them (the page releases them)."""
+        """The customer claims the current page holds; forget them and the page's bindings.
+
+        The page releases the claims.
+        """
         with self._lock:
             held = sorted(self.claims)
             self.claims.clear()
             self._asked.clear()
+            self.page_bindings = {}
         return held
 
     def _claim(self, email: str | None, page: Iterable[str | None]) -> bool:
@@ -177,6 +191,8 @@ def resolve_customer(
     email: str | None,
     mapped: dict[str, Any],
     rules: dict[str, FieldRule],
+    *,
+    bindings: Mapping[str, Binding | None] | None = None,
 ) -> CustomerResult:
     """Find, update or create the relation of one order.
 
@@ -185,6 +201,8 @@ def resolve_customer(
         email: The customer's e-mail address (checked by the caller unless a default debtor).
         mapped: The order map's ``relation.*`` values for this order.
         rules: The effective rules (update policies).
+        bindings: Customer bindings already read, by e-mail key (None: read and unbound);
+            a key not in it (or no map) is read from the store on its own.
 
     Returns:
         The relation and what was done.
@@ -199,7 +217,10 @@ def resolve_customer(
         raise ValueError("an order without e-mail needs a default debtor")
     key = customer_key(email)
     relation_fields = {k: v for k, v in mapped.items() if k.startswith("relation.")}
-    binding = ctx.bindings(CUSTOMER).find(shop_key=key)
+    if bindings is not None and key in bindings:
+        binding = bindings[key]
+    else:
+        binding = ctx.bindings(CUSTOMER).find(shop_key=key)
     if binding is not None:
         number = int(binding.mplus_key)
         changes = plan_changes(
