@@ -573,7 +573,9 @@ def render(
             "The performance goals and how this run measured against them. The read goals "
             "(MplusKASSA at 10,000 articles/s or more, the shop's paged read at 1.5x its "
             "floor or less) are measured by `python -m bench.mplus_read` and "
-            "`python -m bench.mijnwebwinkel_read`, outside this page.",
+            "`python -m bench.mijnwebwinkel_read`, outside this page. Where the product's "
+            "CPU goes in the runs that miss a goal (a py-spy profile of each, summed by layer "
+            "with `python -m bench.cpu_profile`): [profiles.md](profiles.md).",
             "",
             *goals,
             "",

@@ -61,15 +61,8 @@ def integration_fields(pair: EmulatorPair, state_db: Path, **products: Any) -> d
 # ---- running the flows' plain functions -----------------------------------------------------
 
 
-def fast_context(
-    block: Integration,
-    name: str,
-    flow: str,
-    *,
-    store: StateStore,
-    dry_run: bool = False,
-) -> SyncContext:
-    """A SyncContext with short time-outs and retry waits (as tests/orders/helpers.py does)."""
+def fast_clients(block: Integration) -> tuple[MplusClient, MijnWebwinkelClient]:
+    """Both clients with short time-outs and retry waits (a dropped answer costs 0.25 s)."""
     mplus = MplusClient(
         block.mplus.url,
         block.mplus.ident,
@@ -89,6 +82,19 @@ def fast_context(
         backoff=0.01,
         max_backoff=0.05,
     )
+    return mplus, shop
+
+
+def fast_context(
+    block: Integration,
+    name: str,
+    flow: str,
+    *,
+    store: StateStore,
+    dry_run: bool = False,
+) -> SyncContext:
+    """A SyncContext with the :func:`fast_clients`."""
+    mplus, shop = fast_clients(block)
     report = RunReport(flow=flow, integration=name, run_id=uuid.uuid4().hex, dry_run=dry_run)
     return SyncContext(name, block, store, mplus, shop, report, dry_run=dry_run)
 

@@ -6,42 +6,24 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from drills.runs import fast_clients
+
 from mkmw_emulators.mijnwebwinkel.backend import Address
 from mkmw_emulators.mijnwebwinkel.backend import Order as BackendOrder
 from mkmw_emulators.pair import EmulatorPair
 from mkmw_flows.blocks import Integration
-from mkmw_flows.mijnwebwinkel.client import MijnWebwinkelClient
-from mkmw_flows.mplus.client import MplusClient
+from mkmw_flows.ops.demo import DEMO_ORDER_SETTINGS
 from mkmw_flows.state import StateStore
 from mkmw_flows.sync.context import SyncContext
 from mkmw_flows.sync.keys import ARTICLE, variant_key
 from mkmw_flows.sync.report import RunReport
 
 #: Settings every test starts from (the demo seeds' codes).
+#: The demo's order settings without its delivery-method rows (the delivery tests set their own).
 BASE_SETTINGS: dict[str, Any] = {
-    "vat_codes": [
-        {"rate": 21, "vat_code": 1},
-        {"rate": 9, "vat_code": 2},
-        {"rate": 0, "vat_code": 3},
-    ],
-    "shipping_articles": [
-        {"shop_method": method, "article_number": 999}
-        for method in ("PostNL pakket", "2274", "DHL Deutschland")
-    ],
-    "payment_methods": [
-        {"shop_method": shop, "mplus_method": mplus}
-        for shop, mplus in (
-            ("ideal", "IDEAL"),
-            ("bancontact", "IDEAL"),
-            ("mollie:creditcard", "WEBSHOP"),
-            ("paypal", "WEBSHOP"),
-            ("klarna_paylater", "WEBSHOP"),
-            ("advance", "WEBSHOP"),
-            ("rembours", "WEBSHOP"),
-            ("pickup", "CONTANT"),
-        )
-    ],
-    "backfill_days": 60,
+    key: value
+    for key, value in DEMO_ORDER_SETTINGS.items()
+    if key not in ("delivery_methods", "default_delivery_method")
 }
 
 #: Shop article ids of the demo seed used by the tests.
@@ -70,25 +52,7 @@ def context(
     """A SyncContext built by hand (no Prefect); `fast` gives short timeouts and retry waits."""
     name = name or f"t-{uuid.uuid4().hex[:8]}"
     if fast:
-        mplus = MplusClient(
-            block.mplus.url,
-            block.mplus.ident,
-            block.mplus.secret,
-            timeout=0.25,
-            connect_timeout=0.25,
-            retry_attempts=3,
-            retry_wait_initial=0.01,
-            retry_wait_max=0.05,
-        )
-        shop = MijnWebwinkelClient(
-            block.mijnwebwinkel.base_url,
-            token=block.mijnwebwinkel.token,
-            partner_token=block.mijnwebwinkel.partner_token,
-            timeout=0.25,
-            retries=3,
-            backoff=0.01,
-            max_backoff=0.05,
-        )
+        mplus, shop = fast_clients(block)
     else:
         mplus, shop = block.mplus.client(), block.mijnwebwinkel.client()
     return SyncContext(
