@@ -27,6 +27,7 @@ transaction, so a crash never leaves a cursor ahead of the records behind it.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
@@ -200,15 +201,7 @@ def run_page(
     def unit(positions: list[int]) -> list[tuple[int, _Taken]]:
         return [(at, take_record(steps, page.records[at], dry_run=ctx.dry_run)) for at in positions]
 
-    units = _units(steps, page.records)
-    taken: dict[int, _Taken] = {}
-    if steps.parallel > 1 and len(units) > 1:
-        pool = _pool(steps)
-        for done in [pool.submit(unit, u) for u in units]:
-            taken.update(done.result())
-    else:
-        for positions in units:
-            taken.update(unit(positions))
+    taken = _take_units(steps, _units(steps, page.records), unit)
     for at in range(len(page.records)):
         record_results, record_binds = taken[at]
         results.extend(record_results)
@@ -216,6 +209,51 @@ def run_page(
     commit_page(ctx, results, binds, page.cursors)
     steps.committed(results)
     return results
+
+
+def _take_units(
+    steps: RecordSteps[Source, Deps, Built, Written],
+    units: list[list[int]],
+    unit: Callable[[list[int]], list[tuple[int, _Taken]]],
+) -> dict[int, _Taken]:
+    """Every unit of a page taken, ``steps.parallel`` at a time on the run's threads.
+
+    Each thread takes the next unit as soon as it is through with one (no task per unit).
+    A unit that fails does not stop the others: every unit is taken, and only then is the
+    first failure (in page order) raised, so no write of the page is still running when the
+    page ends, committed or not.
+    """
+    taken: dict[int, _Taken] = {}
+    if steps.parallel <= 1 or len(units) <= 1:
+        for positions in units:
+            taken.update(unit(positions))
+        return taken
+    lock = threading.Lock()
+    queue = iter(enumerate(units))
+    failures: dict[int, Exception] = {}
+
+    def work() -> None:
+        while True:
+            with lock:
+                item = next(queue, None)
+            if item is None:
+                return
+            index, positions = item
+            try:
+                done = unit(positions)
+            except Exception as exc:  # noqa: BLE001 - raised below, once every unit is through
+                with lock:
+                    failures[index] = exc
+                continue
+            with lock:
+                taken.update(done)
+
+    pool = _pool(steps)
+    for worker in [pool.submit(work) for _ in range(min(steps.parallel, len(units)))]:
+        worker.result()
+    if failures:
+        raise failures[min(failures)]
+    return taken
 
 
 def _pool(steps: RecordSteps[Source, Deps, Built, Written]) -> ThreadPoolExecutor:

@@ -178,3 +178,42 @@ def test_one_at_a_time_calls_no_group_and_keeps_page_order(tmp_path: Path) -> No
     steps = Ungrouped()
     run_page(_ctx(tmp_path), steps, Page([2, 6, 8]))
     assert steps.written == [4, 12, 16]
+
+
+class SlowAndFailing(Doubler):
+    """Taken three at a time; 2 fails at once while the others are still writing."""
+
+    def __init__(self) -> None:
+        super().__init__(fail_on=2)
+        self.parallel = 3
+        self.finished: list[int] = []
+
+    def write(self, record: int, built: int) -> str:
+        if record != 2:
+            time.sleep(0.05)
+        written = super().write(record, built)
+        self.finished.append(record)
+        return written
+
+
+def test_a_failing_record_ends_its_page_only_once_every_write_is_through(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    steps = SlowAndFailing()
+    page = [2, 4 + 2, 8, 10, 12, 14]
+    with pytest.raises(RuntimeError, match="boom"):
+        run_page(ctx, steps, Page(page, cursors={"test.feed": "14"}))
+    # every other record was written before the failure came out: none is left running
+    assert sorted(steps.finished) == [6, 8, 10, 12, 14]
+    assert sorted(steps.written) == [12, 16, 20, 24, 28]
+    # and nothing of the page was committed
+    assert ctx.cursor("test.feed") is None
+    assert ctx.bindings("n").all() == []
+
+
+def test_many_records_on_few_threads_are_each_taken_once_in_page_order(tmp_path: Path) -> None:
+    steps = Doubler()
+    steps.parallel = 4
+    page = list(range(0, 400, 2))
+    results = run_page(_ctx(tmp_path), steps, Page(page))
+    assert [r.key for r in results] == [str(n) for n in page]
+    assert sorted(steps.written) == sorted(2 * n for n in page if n != 4)
