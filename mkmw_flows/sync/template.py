@@ -31,6 +31,7 @@ import threading
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
@@ -219,9 +220,10 @@ def _take_units(
     """Every unit of a page taken, ``steps.parallel`` at a time on the run's threads.
 
     Each thread takes the next unit as soon as it is through with one (no task per unit).
-    A unit that fails does not stop the others: every unit is taken, and only then is the
-    first failure (in page order) raised, so no write of the page is still running when the
-    page ends, committed or not.
+    Once a unit fails (or the page is interrupted: a time-out, a cancellation) no thread takes
+    a new unit, the units under way are let finish, and only then is the first failure (in
+    page order) raised: no write of the page is still running when the page ends, and none
+    starts after it has failed.
     """
     taken: dict[int, _Taken] = {}
     if steps.parallel <= 1 or len(units) <= 1:
@@ -230,10 +232,11 @@ def _take_units(
         return taken
     lock = threading.Lock()
     queue = iter(enumerate(units))
-    failures: dict[int, Exception] = {}
+    failures: dict[int, BaseException] = {}
+    stopping = threading.Event()
 
     def work() -> None:
-        while True:
+        while not stopping.is_set():
             with lock:
                 item = next(queue, None)
             if item is None:
@@ -241,16 +244,22 @@ def _take_units(
             index, positions = item
             try:
                 done = unit(positions)
-            except Exception as exc:  # noqa: BLE001 - raised below, once every unit is through
+            except BaseException as exc:  # noqa: BLE001 - raised below, once all are through
                 with lock:
                     failures[index] = exc
-                continue
+                stopping.set()
+                return
             with lock:
                 taken.update(done)
 
     pool = _pool(steps)
-    for worker in [pool.submit(work) for _ in range(min(steps.parallel, len(units)))]:
-        worker.result()
+    workers = [pool.submit(work) for _ in range(min(steps.parallel, len(units)))]
+    try:
+        for worker in workers:
+            worker.result()
+    finally:
+        stopping.set()  # an interrupted wait: no new unit, and the ones under way finish
+        futures.wait(workers)
     if failures:
         raise failures[min(failures)]
     return taken

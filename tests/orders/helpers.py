@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from mkmw_flows.sync.report import RunReport
 #: Settings every test starts from (the demo seeds' codes).
 #: The demo's order settings without its delivery-method rows (the delivery tests set their own).
 BASE_SETTINGS: dict[str, Any] = {
-    key: value
+    key: copy.deepcopy(value)
     for key, value in DEMO_ORDER_SETTINGS.items()
     if key not in ("delivery_methods", "default_delivery_method")
 }

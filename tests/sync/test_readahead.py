@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -61,15 +62,27 @@ def test_the_callers_context_goes_with_each_read() -> None:
     assert seen == ["run-42", "run-42"]
 
 
-def test_a_caller_that_stops_early_leaves_at_most_one_page_read() -> None:
+def test_a_caller_that_stops_early_does_not_wait_and_leaves_one_page_read() -> None:
     reads: list[int] = []
+    slow = threading.Event()
+    read_one = threading.Event()
 
     def feed() -> Iterator[int]:
         for page in range(100):
+            if page == 1:
+                slow.wait(10)  # the API is slow (or down, with retries) on page 1
             reads.append(page)
+            if page == 1:
+                read_one.set()
             yield page
 
     pages = read_ahead(feed())
     assert next(pages) == 0
-    pages.close()  # waits for the read in flight
+    started = time.perf_counter()
+    pages.close()  # the page failed: the run ends without waiting for page 1
+    assert time.perf_counter() - started < 1.0
+    assert reads == [0]
+    slow.set()  # the read in flight runs out on its own, and no other page is read
+    assert read_one.wait(5)
+    time.sleep(0.05)
     assert reads == [0, 1]

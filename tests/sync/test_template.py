@@ -181,31 +181,42 @@ def test_one_at_a_time_calls_no_group_and_keeps_page_order(tmp_path: Path) -> No
 
 
 class SlowAndFailing(Doubler):
-    """Taken three at a time; 2 fails at once while the others are still writing."""
+    """Taken three at a time; 2 fails once the two records beside it have started."""
 
-    def __init__(self) -> None:
-        super().__init__(fail_on=2)
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
         self.parallel = 3
+        self.error = error
+        self.both_started = threading.Barrier(3, timeout=10)
+        self.started: list[int] = []
         self.finished: list[int] = []
 
     def write(self, record: int, built: int) -> str:
-        if record != 2:
-            time.sleep(0.05)
+        self.started.append(record)
+        if record in (2, 6, 8):
+            self.both_started.wait()
+        if record == 2:
+            raise self.error
+        time.sleep(0.1)
         written = super().write(record, built)
         self.finished.append(record)
         return written
 
 
-def test_a_failing_record_ends_its_page_only_once_every_write_is_through(tmp_path: Path) -> None:
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_a_failing_record_ends_its_page_once_the_writes_under_way_are_through(
+    tmp_path: Path, error: BaseException
+) -> None:
     ctx = _ctx(tmp_path)
-    steps = SlowAndFailing()
-    page = [2, 4 + 2, 8, 10, 12, 14]
-    with pytest.raises(RuntimeError, match="boom"):
+    steps = SlowAndFailing(error)
+    page = [2, 6, 8, 10, 12, 14]
+    with pytest.raises(type(error)):
         run_page(ctx, steps, Page(page, cursors={"test.feed": "14"}))
-    # every other record was written before the failure came out: none is left running
-    assert sorted(steps.finished) == [6, 8, 10, 12, 14]
-    assert sorted(steps.written) == [12, 16, 20, 24, 28]
-    # and nothing of the page was committed
+    # the two writes under way when 2 failed were through before the page ended ...
+    assert sorted(steps.finished) == [6, 8]
+    # ... and no record was started after the failure
+    assert sorted(steps.started) == [2, 6, 8]
+    # nothing of the page was committed
     assert ctx.cursor("test.feed") is None
     assert ctx.bindings("n").all() == []
 

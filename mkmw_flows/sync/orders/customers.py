@@ -2,8 +2,8 @@
 
 With a default debtor every order goes to that relation. Otherwise the customer binding (by
 e-mail) names the relation, so a returning customer costs no lookup in MplusKASSA; the page's
-customer bindings are read in one query when the page is prepared (the steps set
-:attr:`Customers.page_bindings`), not one per order. Without a binding the relation
+customer bindings are read in one query right after the page's customers are claimed
+(:attr:`Customers.page_bindings`), not one per order. Without a binding the relation
 is looked up by exact e-mail (``findRelationV2``), and created when there is none: a company
 name gives a company relation with the person as contact, no company gives a person.
 
@@ -79,8 +79,8 @@ class Customers:
         self.claims: set[str] = set()
         #: Claim keys asked for on the current page (held or refused).
         self._asked: set[str] = set()
-        #: E-mail key -> the customer binding (None: unbound) of the current page's orders,
-        #: read in one query when the page is prepared; only read by the write threads.
+        #: E-mail key -> the customer binding (None: unbound) of the customers the current
+        #: page claimed, read in one query once the claims are held.
         self.page_bindings: dict[str, Binding | None] = {}
         self._lock = threading.Lock()
 
@@ -104,10 +104,9 @@ class Customers:
         email = email or None
         if not self._claim(email, page):
             return None
-        # The page's bindings were read before its customer claims were taken: a binding
-        # another run wrote in between is not in them, so the order falls back to
-        # findRelationV2 by e-mail, which finds that relation (no duplicate relation; at most
-        # one extra call). A relation an earlier order of this page wrote is in `known`.
+        # The page's bindings were read after its customers were claimed, so no other run
+        # can have bound one of them since (a customer claimed on its own later is read on
+        # its own). A relation an earlier order of this run wrote is in `known`.
         customer = self._cached(email, mapped) or resolve_customer(
             self.ctx, email, mapped, self.rules, bindings=self.page_bindings
         )
@@ -143,7 +142,9 @@ class Customers:
         """Claim the customer, so two runs never find-or-create the same one at once.
 
         The claim key is a hash of the e-mail key: the claims table holds no personal data.
-        A customer not asked for yet on this page is claimed with the page's others.
+        A customer not asked for yet on this page is claimed with the page's others, and the
+        bindings of the customers just claimed are read then, in one query: only once a claim
+        is held can no other run bind that customer any more.
         """
         ctx = self.ctx
         if ctx.dry_run or not email or ctx.integration.orders.default_debtor is not None:
@@ -151,10 +152,15 @@ class Customers:
         key = _claim_key(email)
         with self._lock:  # the other write threads wait for the page's one claim
             if key not in self._asked:
-                wanted = ({_claim_key(e) for e in page if e} | {key}) - self._asked
+                by_claim = {_claim_key(e): customer_key(e) for e in (*page, email) if e}
+                wanted = set(by_claim) - self._asked
                 owner = claim_owner(ctx.report.run_id)
-                self.claims |= ctx.store.claim_many(ctx.name, self.flow, sorted(wanted), owner)
+                got = ctx.store.claim_many(ctx.name, self.flow, sorted(wanted), owner)
+                self.claims |= got
                 self._asked |= wanted
+                keys = sorted(by_claim[k] for k in got)
+                found = ctx.bindings(CUSTOMER).by_shop_keys(keys) if keys else {}
+                self.page_bindings.update({k: found.get(k) for k in keys})
             return key in self.claims
 
     def _cached(self, email: str | None, mapped: dict[str, Any]) -> CustomerResult | None:

@@ -5,8 +5,7 @@
 
 - ``prepare`` (once a page): claim the orders, read their bindings, find the unbound ones in
   MplusKASSA by extOrderId (:mod:`.feed`); map them (:mod:`.record`); decide which are taken
-  (:mod:`.check`); read their customers' bindings in one query (for :mod:`.customers`);
-  resolve the products of their lines (:mod:`.articles`);
+  (:mod:`.check`); resolve the products of their lines (:mod:`.articles`);
 - ``skip``: another run holds it; already in MplusKASSA (bound: its late status steps; found
   by extOrderId: bound now, not created again) (:mod:`.status`); filtered out or refused;
 - ``dependencies``: the MplusKASSA lines, VAT, rounding and delivery method (:mod:`.lines`),
@@ -39,11 +38,11 @@ from mkmw_flows.mplus.errors import (
     MplusServerFault,
     MplusTransportError,
 )
-from mkmw_flows.state import Binding, Outcome
+from mkmw_flows.state import Outcome
 from mkmw_flows.state.binder import Bind
 from mkmw_flows.state.claims import claim_owner
 from mkmw_flows.sync.context import SyncContext
-from mkmw_flows.sync.keys import ARTICLE, CUSTOMER, ORDER, customer_key
+from mkmw_flows.sync.keys import ARTICLE, ORDER, customer_key
 from mkmw_flows.sync.orders import status
 from mkmw_flows.sync.orders.articles import ArticleResolver, LineProblem
 from mkmw_flows.sync.orders.build import BuiltOrder, build_order
@@ -145,7 +144,6 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
         self.verdicts = verdicts(fresh, self.settings, self.mapped)
         wanted = [o for o in fresh if self.verdicts[o.number].filtered is None]
         self.emails = [self.mapped[o.number].source.get("email") for o in wanted]
-        self.customers.page_bindings = _customer_bindings(self.ctx, self.emails)
         self.articles, self.unavailable = {}, None
         if wanted:
             try:
@@ -411,18 +409,6 @@ class OrderSteps(RecordSteps[ShopOrder, OrderDeps, BuiltOrder, Written]):
     @staticmethod
     def _customer_binds(built: BuiltOrder) -> list[Bind]:
         return list(built.customer.binds) if built.customer else []
-
-
-def _customer_bindings(ctx: SyncContext, emails: list[str | None]) -> dict[str, Binding | None]:
-    """The customer bindings of a page's orders by e-mail key (None: unbound), in one query.
-
-    Nothing is read with a default debtor (no customer is written) or without e-mails.
-    """
-    if ctx.integration.orders.default_debtor is not None:
-        return {}
-    keys = sorted({customer_key(e) for e in emails if e})
-    found = ctx.bindings(CUSTOMER).by_shop_keys(keys) if keys else {}
-    return {key: found.get(key) for key in keys}
 
 
 def _kind(built: BuiltOrder) -> str:
